@@ -1,0 +1,115 @@
+"""The error tree raised by :class:`~django_smartpay.client.SmartpayClient`.
+
+Every error carries ``status_code`` (``None`` when nothing came back from the
+server), ``error_code`` (Smartpay's ``errorCode`` such as ``order.not-found``),
+``message`` and ``details``.  No error text ever contains a secret key: every
+message passes through :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SECRET_KEY = re.compile(r"sk_(?:test|live)_[0-9A-Za-z]+")
+
+
+def redact(text: str) -> str:
+    """Replace anything shaped like a Smartpay secret key with a placeholder."""
+    return _SECRET_KEY.sub("sk_***", text)
+
+
+class SmartpayError(Exception):
+    """Base class of every error the client raises about a Smartpay call."""
+
+    default_error_code: str | None = None
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status_code: int | None = None,
+        error_code: str | None = None,
+        details: list[Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        self.message = redact(str(message))
+        self.status_code = status_code
+        self.error_code = error_code if error_code is not None else self.default_error_code
+        self.details = list(details) if details else []
+        #: The ``Idempotency-Key`` sent with the failed call, so the caller can retry it safely.
+        self.idempotency_key = idempotency_key
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        head = " ".join(str(part) for part in (self.status_code, self.error_code) if part is not None)
+        text = f"[{head}] {self.message}" if head else self.message
+        if self.details:
+            text += " (" + "; ".join(redact(str(item)) for item in self.details) + ")"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status_code={self.status_code!r}, "
+            f"error_code={self.error_code!r}, message={self.message!r})"
+        )
+
+
+class SmartpayInvalidRequestError(SmartpayError):
+    """The request was refused as invalid (HTTP 400, 403 or 422)."""
+
+    default_error_code = "request.invalid"
+
+
+class SmartpayValidationError(SmartpayInvalidRequestError):
+    """Local validation failed; no HTTP request was sent."""
+
+
+class SmartpayAuthenticationError(SmartpayError):
+    """The secret key is missing, malformed or unknown (HTTP 401)."""
+
+
+class SmartpayNotFoundError(SmartpayError):
+    """The object does not exist in this mode of this account (HTTP 404)."""
+
+
+class SmartpayConflictError(SmartpayError):
+    """The object's state forbids the operation, or an idempotency conflict (HTTP 409)."""
+
+
+class SmartpayRateLimitError(SmartpayError):
+    """Too many requests (HTTP 429)."""
+
+
+class SmartpayServerError(SmartpayError):
+    """Smartpay failed (HTTP 5xx), or answered a 2xx that could not be parsed."""
+
+
+class SmartpayConnectionError(SmartpayError):
+    """No answer: the connection failed.  The request may or may not have been applied."""
+
+
+class SmartpayTimeoutError(SmartpayConnectionError):
+    """No answer in time.  The request may or may not have been applied."""
+
+
+class WebhookSignatureError(SmartpayError):
+    """A webhook's signature, timestamp or headers did not verify."""
+
+    default_error_code = "webhook.invalid-signature"
+
+
+__all__ = [
+    "SmartpayAuthenticationError",
+    "SmartpayConflictError",
+    "SmartpayConnectionError",
+    "SmartpayError",
+    "SmartpayInvalidRequestError",
+    "SmartpayNotFoundError",
+    "SmartpayRateLimitError",
+    "SmartpayServerError",
+    "SmartpayTimeoutError",
+    "SmartpayValidationError",
+    "WebhookSignatureError",
+    "redact",
+]
