@@ -70,7 +70,8 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "TEST": {"NAME": "test_django_smartpay"},
+        # One test database per process, so that two runs on one server never collide.
+        "TEST": {"NAME": os.environ.get("SMARTPAY_TEST_DB_NAME", f"test_django_smartpay_{os.getpid()}")},
     }
 
 

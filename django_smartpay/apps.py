@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SmartpayConfig(AppConfig):
+    name = "django_smartpay"
+    label = "smartpay"
+    verbose_name = _("Smartpay")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Register the system checks and the internal receivers; nothing else happens at start-up."""
+        from django.core.signals import setting_changed
+
+        from . import checks, conf
+
+        checks.register_checks()
+        setting_changed.connect(
+            conf.on_setting_changed, dispatch_uid="django_smartpay.conf.on_setting_changed"
+        )

@@ -1,0 +1,36 @@
+"""Local mirrors of Smartpay objects.  Write them through :mod:`django_smartpay.sync` only."""
+
+from .base import SmartpayObject
+from .checkout import CheckoutSession, CheckoutSessionMode
+from .discounts import Coupon, DiscountType, PromotionCode
+from .orders import Order, OrderStatus, Payment, PaymentStatus, Refund, RefundReason, RefundStatus
+from .tokens import Token, TokenStatus
+from .webhooks import WebhookEndpoint
+
+#: Every mirrored model, by the ``object`` value of its API objects.
+MODELS_BY_OBJECT = {
+    model.api_object: model
+    for model in (CheckoutSession, Order, Payment, Refund, Token, Coupon, PromotionCode, WebhookEndpoint)
+}
+
+__all__ = [
+    "MODELS_BY_OBJECT",
+    "CheckoutSession",
+    "CheckoutSessionMode",
+    "Coupon",
+    "DiscountType",
+    "Order",
+    "OrderStatus",
+    "Payment",
+    "PaymentStatus",
+    "PromotionCode",
+    "Refund",
+    "RefundReason",
+    "RefundStatus",
+    "SmartpayObject",
+    "Token",
+    "TokenStatus",
+    "WebhookEndpoint",
+]
+
+__all__ += []

@@ -1,0 +1,1 @@
+"""Business rules, one module per Smartpay resource (spec §3, §11)."""

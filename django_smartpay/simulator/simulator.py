@@ -1,0 +1,202 @@
+"""The :class:`Simulator` facade: one stateful, local Smartpay.
+
+.. code-block:: python
+
+    sim = Simulator()                      # origin http://smartpay.simulator
+    http = sim.session()                   # requests.Session routed to the WSGI app in-process
+    http.post(sim.api_base + "/coupons", json={...}, headers={"Authorization": "Basic sk_test_x"})
+
+Every well-formed ``sk_test_…``/``sk_live_…`` key is an account of its own.  Webhooks go through
+``sim.webhook_sender(url, headers, body) -> status``; with ``auto_deliver_webhooks`` they are sent
+right after the request that caused them, failed ones again by :meth:`deliver_webhooks` once the
+clock says they are due.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+import requests
+
+from . import delivery
+from .app import Application
+from .clock import Clock
+from .context import Ctx
+from .errors import ApiError, not_found
+from .events import commit
+from .faults import Faults
+from .idempotency import Idempotency
+from .inprocess import InProcessAdapter
+from .ledger import Ledger
+from .resources import orders, tokens
+from .store import Store
+
+DEFAULT_ORIGIN = "http://smartpay.simulator"
+
+
+class Simulator:
+    """A faithful local Smartpay (see the package docstring for the decisions it implements)."""
+
+    def __init__(
+        self,
+        origin: str = DEFAULT_ORIGIN,
+        webhook_speed: float = 1.0,
+        seed: int | None = None,
+        auto_deliver_webhooks: bool = True,
+    ) -> None:
+        if webhook_speed <= 0:
+            raise ValueError("webhook_speed must be positive")
+        self.origin = origin.rstrip("/")
+        self.webhook_speed = float(webhook_speed)
+        self.seed = seed
+        self.auto_deliver_webhooks = auto_deliver_webhooks
+        self.clock = Clock()
+        self.store = Store(seed)
+        self.faults = Faults(seed)
+        self.idempotency = Idempotency(self.clock)
+        self.ledger = Ledger()
+        self.deliveries = delivery.Deliveries(self)
+        self.webhook_sender: delivery.Sender = delivery.post_with_requests
+        #: shopper access token -> e-mail address (``POST /v1/consumers/auth/login``)
+        self.access_tokens: dict[str, str] = {}
+        #: key of the HMAC that signs checkout URLs (fixed for the simulator's lifetime)
+        self.url_key = self.store.random_bytes(32)
+        self.app = Application(self)
+        self._worker: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # --- WSGI and requests ------------------------------------------------------------
+
+    @property
+    def api_base(self) -> str:
+        return self.origin + "/v1"
+
+    @property
+    def wsgi_app(self) -> Application:
+        return self.app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+    def mount(self, session: requests.Session) -> requests.Session:
+        """Route ``session``'s requests for this simulator's origin to the app, in-process."""
+        session.mount(self.origin + "/", InProcessAdapter(self))
+        return session
+
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False
+        return self.mount(session)
+
+    # --- state ----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every account, object, idempotency record, ledger entry, fault and delivery."""
+        with self.store.lock:
+            self.store.reset()
+            self.idempotency.clear()
+            self.ledger.reset()
+            self.faults.reset()
+            self.deliveries.clear()
+            self.access_tokens.clear()
+            self.clock.reset()
+
+    def objects(self, account_key: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        return self.store.objects(account_key, kind)
+
+    def get_object(self, object_id: str) -> dict[str, Any]:
+        """A copy of the stored (unexpanded) object; ``KeyError`` if no account has it."""
+        with self.store.lock:
+            found = self.store.find(object_id)
+            if found is None:
+                raise KeyError(object_id)
+            account, obj = found
+            if obj["object"] == "order":
+                self._apply(account, lambda ctx: orders.refresh(ctx, obj))
+            return copy.deepcopy(obj)
+
+    def events(self, account_key: str | None = None) -> list[dict[str, Any]]:
+        return self.store.objects(account_key, "event")
+
+    # --- webhooks -------------------------------------------------------------------------
+
+    def deliver_webhooks(self) -> list[dict[str, Any]]:
+        """Attempt every delivery that is due now; return the attempt records."""
+        return self.deliveries.deliver_due()
+
+    def delivery_log(self, event_id: str | None = None) -> list[dict[str, Any]]:
+        return self.deliveries.log(event_id)
+
+    def redeliver(self, delivery_id: str) -> dict[str, Any]:
+        return self.deliveries.redeliver(delivery_id)
+
+    def after_request(self) -> None:
+        """Called by the in-process adapter once a response is complete."""
+        if self.auto_deliver_webhooks and self.deliveries.has_due():
+            self.deliver_webhooks()
+
+    def start_delivery_thread(self, interval: float = 0.05) -> None:
+        """Deliver due webhooks in the background in real time (server mode)."""
+        if self._worker is not None:
+            return
+        self._stop.clear()
+
+        def run() -> None:
+            while not self._stop.is_set():
+                self.deliveries.wakeup.wait(interval)
+                self.deliveries.wakeup.clear()
+                self.deliver_webhooks()
+
+        self._worker = threading.Thread(target=run, name="smartpay-simulator-webhooks", daemon=True)
+        self._worker.start()
+
+    def stop_delivery_thread(self) -> None:
+        self._stop.set()
+        self.deliveries.wakeup.set()
+        if self._worker is not None:
+            self._worker.join(timeout=5)
+            self._worker = None
+
+    # --- shopper-side helpers (same effect as the HTTP test endpoints) --------------------
+
+    def _apply(self, account: Any, action: Any) -> Any:
+        with self.store.lock:
+            ctx = Ctx(self, account)
+            result = action(ctx)
+            if ctx.events:
+                commit(ctx)
+        return result
+
+    def _shopper(self, object_id: str, object_name: str, action: Any) -> dict[str, Any]:
+        with self.store.lock:
+            found = self.store.find(object_id)
+            if found is None or found[1]["object"] != object_name:
+                raise not_found(object_name)
+            account, obj = found
+            if object_name == "token" and obj["status"] == "deleted":
+                raise not_found("token")
+            self._apply(account, lambda ctx: action(ctx, obj))
+            result = copy.deepcopy(obj)
+        self.after_request()
+        return result
+
+    def approve_token(self, token_id: str) -> dict[str, Any]:
+        return self._shopper(token_id, "token", tokens.approve)
+
+    def reject_token(self, token_id: str) -> dict[str, Any]:
+        return self._shopper(token_id, "token", tokens.reject)
+
+    def authorize_order(self, order_id: str) -> dict[str, Any]:
+        return self._shopper(
+            order_id, "order", lambda ctx, order: orders.authorize(ctx, orders.refresh(ctx, order))
+        )
+
+    def reject_order(self, order_id: str) -> dict[str, Any]:
+        return self._shopper(
+            order_id, "order", lambda ctx, order: orders.reject(ctx, orders.refresh(ctx, order))
+        )
+
+
+__all__ = ["ApiError", "Simulator"]

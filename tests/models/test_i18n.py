@@ -1,0 +1,44 @@
+"""The Japanese translation ships compiled and covers every string."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+import django_smartpay
+from django_smartpay import services
+from django_smartpay.exceptions import SmartpayValidationError
+from django_smartpay.models import Order, OrderStatus, Token, WebhookEndpoint
+
+LOCALE = Path(django_smartpay.__file__).parent / "locale" / "ja" / "LC_MESSAGES"
+
+
+def test_every_message_is_translated_and_compiled():
+    po = (LOCALE / "django.po").read_text(encoding="utf-8")
+    entries = re.findall(r'^msgid "(.*)"\nmsgstr "(.*)"', po, flags=re.MULTILINE)
+    assert len(entries) > 50
+    assert [msgid for msgid, msgstr in entries[1:] if not msgstr] == []
+    assert "#, fuzzy" not in po
+    assert (LOCALE / "django.mo").stat().st_mtime >= (LOCALE / "django.po").stat().st_mtime - 1
+
+
+def test_models_speak_japanese():
+    with translation.override("ja"):
+        assert str(Order._meta.verbose_name) == "注文"
+        assert str(Token._meta.get_field("status").verbose_name) == "ステータス"
+        assert str(OrderStatus.REQUIRES_CAPTURE.label) == "売上確定待ち"
+        assert str(WebhookEndpoint._meta.verbose_name) == "Webhook エンドポイント"
+    with translation.override("en"):
+        assert str(OrderStatus.REQUIRES_CAPTURE.label) == "requires capture"
+
+
+@pytest.mark.django_db
+def test_service_errors_are_translated(api):
+    from django_smartpay.sync import sync_object
+
+    order = sync_object(api.order(capture_method="automatic"))
+    with translation.override("ja"), pytest.raises(SmartpayValidationError, match="売上確定できません"):
+        services.capture_order(order)
