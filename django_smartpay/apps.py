@@ -12,9 +12,11 @@ class SmartpayConfig(AppConfig):
         """Register the system checks and the internal receivers; nothing else happens at start-up."""
         from django.core.signals import setting_changed
 
-        from . import checks, conf
+        from . import celery_checks, charging, checks, conf
 
         checks.register_checks()
+        celery_checks.register_checks()
+        charging.connect_receivers()
         setting_changed.connect(
             conf.on_setting_changed, dispatch_uid="django_smartpay.conf.on_setting_changed"
         )

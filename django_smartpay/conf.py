@@ -33,6 +33,20 @@ Settings (keys of ``settings.SMARTPAY``)
 ``PROCESS_WEBHOOKS`` (default ``"sync"``)
     ``"sync"`` applies a webhook inside the request; ``"async"`` stores it and
     applies it from a Celery task.
+``WEBHOOK_TRUSTED_PROXIES`` (default ``[]``)
+    IP addresses or networks (``"10.0.0.0/8"``) of the reverse proxies in front of
+    the webhook view.  Only when ``REMOTE_ADDR`` is one of them is
+    ``X-Forwarded-For`` read, right to left, and the first address that is not a
+    trusted proxy recorded as the sender of a webhook; otherwise ``REMOTE_ADDR``
+    is recorded and ``X-Forwarded-For`` ignored.
+``CHECKOUT_SUCCESS_URL``, ``CHECKOUT_CANCEL_URL`` (default ``None``)
+    Where Smartpay sends the shopper back after a token checkout started through
+    the REST framework endpoints (:mod:`django_smartpay.contrib.rest_framework`)
+    when the request gives no URL: an absolute URL, or a path made absolute
+    against the request.
+``CHECKOUT_REDIRECT_HOSTS`` (default ``None``: ``ALLOWED_HOSTS``)
+    Hosts that success and cancel URLs given in a request body may point at
+    (patterns as in ``ALLOWED_HOSTS``), so the endpoint is not an open redirect.
 
 Tests route the settings-built client to the in-process simulator with
 :func:`use_http_session`.
@@ -63,6 +77,10 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_SECRETS": [],
     "WEBHOOK_TOLERANCE": 300,
     "PROCESS_WEBHOOKS": "sync",
+    "WEBHOOK_TRUSTED_PROXIES": [],
+    "CHECKOUT_SUCCESS_URL": None,
+    "CHECKOUT_CANCEL_URL": None,
+    "CHECKOUT_REDIRECT_HOSTS": None,
 }
 REQUIRED = frozenset({"SECRET_KEY"})
 

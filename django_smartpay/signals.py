@@ -15,6 +15,27 @@ local row as written.
     ``sender=Payment``, ``instance``: a capture was seen for the first time.
 ``refund_created``
     ``sender=Refund``, ``instance``: a refund was seen for the first time.
+
+Webhook signals, sent by :mod:`django_smartpay.webhooks` after the transaction that
+recorded the event commits (receivers are isolated: ``send_robust``, errors logged, so
+a failing receiver never turns a delivery into an error).  ``event`` is the
+:class:`~django_smartpay.models.WebhookEvent` row.
+
+``webhook_received``
+    ``sender=WebhookEvent``, ``event``: a delivery passed verification and its event
+    was stored for the first time (once per event id, whatever its outcome:
+    processed, ignored, failed or queued).
+``webhook_processed``
+    ``sender=WebhookEvent``, ``event``, ``event_type``, ``obj``: the event was applied
+    to the local tables.  ``obj`` is the local row of the event's object as it is
+    after applying (an event older than the stored state leaves it unchanged).  Sent
+    once per event: a redelivery of a processed event sends nothing.  This is the
+    signal to react to webhooks with; the object-level signals above are sent too,
+    before it, when the event changed something.
+``webhook_failed``
+    ``sender=WebhookEvent``, ``event``, ``exception``: applying the event failed (or
+    its body was malformed); the error is recorded on the row and Smartpay is told
+    to retry (HTTP 500; 400 for a malformed body).
 """
 
 from django.dispatch import Signal
@@ -25,3 +46,30 @@ payment_created = Signal()
 refund_created = Signal()
 
 __all__ = ["order_status_changed", "payment_created", "refund_created", "token_status_changed"]
+
+webhook_received = Signal()
+webhook_processed = Signal()
+webhook_failed = Signal()
+
+__all__ += ["webhook_failed", "webhook_processed", "webhook_received"]
+
+# Token charge signals, sent by :mod:`django_smartpay.charging` after the transaction that
+# settled the charge commits; once per charge; receivers are isolated (``send_robust``,
+# errors logged).  ``instance`` is the :class:`~django_smartpay.models.TokenCharge` as
+# committed.
+#
+# ``charge_succeeded``
+#     ``sender=TokenCharge``, ``instance``: Smartpay authorized the charge's order
+#     (``instance.order_id``; the order is ``succeeded``, or ``requires_capture`` with
+#     manual capture).
+# ``charge_failed``
+#     ``sender=TokenCharge``, ``instance``: the charge ended and nothing was charged.
+#     ``instance.status`` is ``rejected`` (Smartpay declined the order) or ``failed``;
+#     ``instance.error_code`` says why: Smartpay's code (``token.not-found``,
+#     ``token.invalid``, ``request.invalid`` …), ``token.disabled`` / ``token.deleted`` /
+#     ``token.rejected`` for a charge never sent because its token stopped being usable,
+#     or ``charge.no-order`` when reconciliation found no order after the key's window.
+charge_succeeded = Signal()
+charge_failed = Signal()
+
+__all__ += ["charge_failed", "charge_succeeded"]

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Final
 
 from . import base62
@@ -36,7 +37,13 @@ _SECONDS_LIMIT: Final = 10**11
 def _signing_key(secret: str) -> bytes:
     if not isinstance(secret, str) or not secret.strip():
         raise ValueError("a webhook signing secret must be a non-empty base62 string")
-    return base62.decode(secret.strip())
+    return _decoded(secret.strip())
+
+
+@lru_cache(maxsize=64)
+def _decoded(secret: str) -> bytes:
+    """The key of a secret, decoded once per process (it is used on every delivery)."""
+    return base62.decode(secret)
 
 
 def _as_bytes(data: str | bytes | bytearray | memoryview) -> bytes:

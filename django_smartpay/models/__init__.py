@@ -1,8 +1,17 @@
 """Local mirrors of Smartpay objects.  Write them through :mod:`django_smartpay.sync` only."""
 
 from .base import SmartpayObject
+from .charges import (
+    CaptureMethod,
+    ChargeSchedule,
+    ChargeScheduleStatus,
+    ScheduleInterval,
+    TokenCharge,
+    TokenChargeStatus,
+)
 from .checkout import CheckoutSession, CheckoutSessionMode
 from .discounts import Coupon, DiscountType, PromotionCode
+from .events import WebhookEvent, WebhookEventStatus
 from .orders import Order, OrderStatus, Payment, PaymentStatus, Refund, RefundReason, RefundStatus
 from .tokens import Token, TokenStatus
 from .webhooks import WebhookEndpoint
@@ -31,6 +40,15 @@ __all__ = [
     "Token",
     "TokenStatus",
     "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventStatus",
 ]
 
-__all__ += []
+__all__ += [
+    "CaptureMethod",
+    "ChargeSchedule",
+    "ChargeScheduleStatus",
+    "ScheduleInterval",
+    "TokenCharge",
+    "TokenChargeStatus",
+]

@@ -26,7 +26,19 @@ urlpatterns_with_webhook = [
 ]
 
 
+def _urlconf(patterns: list) -> object:
+    module = type(__import__("sys"))("checks_urls")
+    module.urlpatterns = patterns
+    return module
+
+
+#: A project that routes no webhook URL; the suite's own urlconf routes one.
+WITHOUT_WEBHOOK = _urlconf([])
+WITH_WEBHOOK = _urlconf(urlpatterns_with_webhook)
+
+
 def ids(smartpay=None, **settings) -> list[str]:
+    settings.setdefault("ROOT_URLCONF", WITHOUT_WEBHOOK)
     with override_settings(SMARTPAY=smartpay if smartpay is not None else GOOD, **settings):
         return [message.id for message in check_settings()]
 
@@ -40,7 +52,7 @@ def test_good_configuration_is_silent(django_assert_num_queries):
 
 
 def test_registered_with_the_smartpay_tag():
-    with override_settings(SMARTPAY={"SECRET_KEY": ""}):
+    with override_settings(SMARTPAY={"SECRET_KEY": ""}, ROOT_URLCONF=WITHOUT_WEBHOOK):
         found = [message.id for message in checks.run_checks(tags=["smartpay"])]
     assert found == ["smartpay.E002"]
 
@@ -100,15 +112,19 @@ def test_live_key_with_debug_warns():
     assert ids({"SECRET_KEY": "sk_test_abc"}, DEBUG=True) == []
 
 
-def test_routed_webhook_without_secrets_warns(settings):
-    module = type(__import__("sys"))("checks_urls")
-    module.urlpatterns = urlpatterns_with_webhook
+def test_routed_webhook_without_secrets_warns():
     without = {**GOOD, "WEBHOOK_SECRETS": []}
-    with override_settings(ROOT_URLCONF=module):
-        assert ids(without) == ["smartpay.W002"]
-        assert ids(GOOD) == []
-        assert ids({**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": "gybcsjix"}}) == []
-    assert ids(without) == []  # not routed (the webhook view comes later): silent
+    assert ids(without, ROOT_URLCONF=WITH_WEBHOOK) == ["smartpay.W002"]
+    assert ids(GOOD, ROOT_URLCONF=WITH_WEBHOOK) == []
+    mapped = {**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": "gybcsjix"}}
+    assert ids(mapped, ROOT_URLCONF=WITH_WEBHOOK) == []
+    assert ids(without) == []  # no webhook URL routed: nothing to warn about
+
+
+def test_the_real_webhook_url_counts_as_routed():
+    """The package's own urls module, included as the README says, is what the check looks for."""
+    real = _urlconf([path("smartpay/", include("django_smartpay.urls"))])
+    assert ids({**GOOD, "WEBHOOK_SECRETS": []}, ROOT_URLCONF=real) == ["smartpay.W002"]
 
 
 def test_async_processing_without_celery_warns(monkeypatch):

@@ -1,0 +1,179 @@
+"""API object -> column values: one function per mirrored kind, for :mod:`django_smartpay.sync`.
+
+Only :mod:`~django_smartpay.sync` writes rows; this module says what goes in them
+(Smartpay's millisecond timestamps as aware datetimes, texts cut to their column,
+references as Smartpay ids, the object kept whole in ``data`` minus any signing secret).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MS = dt.timedelta(milliseconds=1)
+_SECRET_FIELD = "signingSecret"
+
+# --- conversions ---------------------------------------------------------------------------
+
+
+def from_ms(value: Any) -> dt.datetime | None:
+    """Milliseconds since the epoch (Smartpay's timestamps) to an aware UTC datetime."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    return EPOCH + dt.timedelta(milliseconds=int(value))
+
+
+def to_ms(value: dt.datetime | None) -> int | None:
+    return None if value is None else (value - EPOCH) // _MS
+
+
+def _ref(value: Any) -> str | None:
+    """The id of a reference, whether it is an id string or an expanded object."""
+    if isinstance(value, dict):
+        return value.get("id") or None
+    return value or None
+
+
+def _text(data: dict, key: str, limit: int = 255) -> str:
+    value = data.get(key)
+    return "" if value is None else str(value)[:limit]
+
+
+def _int(data: dict, key: str, default: int | None = 0) -> int | None:
+    value = data.get(key)
+    return default if value is None else int(value)
+
+
+# --- API object -> column values -------------------------------------------------------------
+
+
+def _common(data: dict) -> dict[str, Any]:
+    return {
+        "smartpay_id": data["id"],
+        "test": bool(data["test"]) if "test" in data else "_live_" not in data["id"],
+        "metadata": data.get("metadata") or {},
+        "smartpay_created": from_ms(data.get("createdAt")),
+        "smartpay_updated": from_ms(data.get("updatedAt")),
+    }
+
+
+def _charge(data: dict) -> dict[str, Any]:
+    return {
+        **_common(data),
+        "status": _text(data, "status", 32),
+        "amount": _int(data, "amount"),
+        "currency": _text(data, "currency", 3) or "JPY",
+        "reference": _text(data, "reference"),
+        "description": _text(data, "description"),
+    }
+
+
+def _links(data: dict, **keys: str) -> dict[str, str]:
+    """``{attname: id}`` for each reference present; absent ones keep the stored value."""
+    found = {}
+    for attname, key in keys.items():
+        ref = _ref(data.get(key))
+        if ref:
+            found[attname] = ref
+    return found
+
+
+def _order_fields(data: dict) -> dict[str, Any]:
+    links = _links(data, token_id="tokenId") or _links(data, token_id="token")
+    return {**_charge(data), "expires_at": from_ms(data.get("expiresAt")), **links}
+
+
+def _payment_fields(data: dict) -> dict[str, Any]:
+    return {**_charge(data), **_links(data, order_id="order")}
+
+
+def _refund_fields(data: dict) -> dict[str, Any]:
+    return {**_charge(data), "reason": _text(data, "reason", 32), **_links(data, payment_id="payment")}
+
+
+def _token_fields(data: dict) -> dict[str, Any]:
+    return {**_common(data), "status": _text(data, "status", 32), "reference": _text(data, "reference")}
+
+
+def _session_fields(data: dict) -> dict[str, Any]:
+    links = _links(data, order_id="order", token_id="token")
+    mode = "token" if data.get("mode") == "token" or "token_id" in links else "order" if links else ""
+    return {
+        **_common(data),
+        "url": _text(data, "url", 2048),
+        "reference": _text(data, "reference"),
+        "mode": mode,
+        **links,
+    }
+
+
+def _redeemable(data: dict) -> dict[str, Any]:
+    return {
+        **_common(data),
+        "active": bool(data.get("active", True)),
+        "currency": _text(data, "currency", 3),
+        "expires_at": from_ms(data.get("expiresAt")),
+        "max_redemption_count": _int(data, "maxRedemptionCount", None),
+        "redemption_count": _int(data, "redemptionCount"),
+    }
+
+
+def _coupon_fields(data: dict) -> dict[str, Any]:
+    percentage = data.get("discountPercentage")
+    return {
+        **_redeemable(data),
+        "name": _text(data, "name"),
+        "description": _text(data, "description"),
+        "discount_type": _text(data, "discountType", 16),
+        "discount_amount": _int(data, "discountAmount", None),
+        "discount_percentage": None if percentage is None else Decimal(str(percentage)),
+        "sponsored": bool(data.get("sponsored", False)),
+    }
+
+
+def _promotion_code_fields(data: dict) -> dict[str, Any]:
+    return {
+        **_redeemable(data),
+        "code": _text(data, "code", 100),
+        "minimum_amount": _int(data, "minimumAmount", None),
+        "first_time_transaction": bool(data.get("firstTimeTransaction", False)),
+        "one_per_customer": bool(data.get("onePerCustomer", False)),
+        **_links(data, coupon_id="coupon"),
+    }
+
+
+def _webhook_endpoint_fields(data: dict) -> dict[str, Any]:
+    secret = {"signing_secret": data[_SECRET_FIELD]} if data.get(_SECRET_FIELD) else {}
+    return {
+        **_common(data),
+        "url": _text(data, "url", 2048),
+        "active": bool(data.get("active", True)),
+        "description": _text(data, "description"),
+        "event_subscriptions": data.get("eventSubscriptions") or [],
+        **secret,
+    }
+
+
+FIELDS: dict[str, Callable[[dict], dict[str, Any]]] = {
+    "checkoutSession": _session_fields,
+    "order": _order_fields,
+    "payment": _payment_fields,
+    "refund": _refund_fields,
+    "token": _token_fields,
+    "coupon": _coupon_fields,
+    "promotionCode": _promotion_code_fields,
+    "webhookEndpoint": _webhook_endpoint_fields,
+}
+
+
+def stored_data(data: dict) -> dict:
+    """What goes into ``data``: the object as received, minus any signing secret."""
+    if _SECRET_FIELD in data:
+        return {key: value for key, value in data.items() if key != _SECRET_FIELD}
+    return data
+
+
+__all__ = ["EPOCH", "FIELDS", "from_ms", "stored_data", "to_ms"]

@@ -1,0 +1,131 @@
+"""The webhook endpoint: ``POST`` only, CSRF- and login-exempt, outside ``ATOMIC_REQUESTS``.
+
+Answers (JSON):
+
+- 200 ``{"status": "processed"|"ignored"|"received"|"duplicate", "event": id}``;
+- 400 ``{"error", "message"}``: a missing or malformed header, a bad signature, a
+  timestamp outside the tolerance, an unknown subscription, a body that is not an
+  event (recorded as a failed event when its signature holds), or an event id that
+  differs between header and body;
+- 405 for any method but ``POST``; 413 for a body over :data:`MAX_BODY_BYTES` (refused
+  from ``Content-Length`` before reading, and reading is capped);
+- 500 when applying the event failed (recorded on its row; Smartpay retries), or when
+  the receiver is misconfigured.
+
+The view must not run inside a transaction: it commits the event row on its own
+(``transaction.non_atomic_requests``), so a failure is recorded even when it answers
+500, and signals go out once that row is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse, UnreadablePostError
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+
+from . import errors, receiving
+from .envelope import parse
+from .network import client_address
+from .verification import read_headers, verify
+
+logger = logging.getLogger("django_smartpay.webhooks")
+
+#: Largest body accepted (1 MiB); Smartpay's events are a few kilobytes.
+MAX_BODY_BYTES = 1024 * 1024
+
+#: Request headers stored with the event, if present, with their value replaced.
+REDACTED_HEADERS = frozenset({"Smartpay-Signature", "Authorization", "Proxy-Authorization", "Cookie"})
+REDACTED = "[redacted]"
+
+
+def _too_large() -> errors.WebhookRequestError:
+    message = _("The body is larger than %(limit)d bytes.") % {"limit": MAX_BODY_BYTES}
+    return errors.WebhookRequestError(413, errors.BODY_TOO_LARGE, message)
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """The raw body, refused from ``Content-Length`` before reading, and never read past the limit."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        raise _too_large()
+    try:
+        body = request.read(MAX_BODY_BYTES + 1)
+    except UnreadablePostError:
+        raise errors.WebhookRequestError(
+            400, errors.UNREADABLE_BODY, _("The body could not be read.")
+        ) from None
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_large()
+    return body
+
+
+def _stored_headers(request: HttpRequest) -> dict[str, str]:
+    """The request's headers, with the signature and any credentials redacted."""
+    return {
+        name: REDACTED if name in REDACTED_HEADERS else value.replace("\x00", "")[:1000]
+        for name, value in request.headers.items()
+    }
+
+
+def _error(exc: errors.WebhookRequestError) -> JsonResponse:
+    return JsonResponse(exc.as_json(), status=exc.status)
+
+
+def _handle(request: HttpRequest) -> JsonResponse:
+    body = _read_body(request)
+    headers = read_headers(request)
+    state = receiving.StoredState(headers.event_id, headers.subscription_id)
+    verify(body, headers, state.endpoint_secret)
+    delivery = receiving.Delivery(
+        headers=headers,
+        body=body,
+        stored_headers=_stored_headers(request),
+        remote_addr=client_address(request),
+    )
+    try:
+        envelope = parse(body, headers.event_id)
+    except errors.MalformedEvent as exc:
+        receiving.record_malformed(delivery, exc)
+        raise
+    outcome = receiving.receive(envelope, delivery, state)
+    if outcome.status_code >= 500:
+        raise errors.WebhookRequestError(
+            500,
+            errors.PROCESSING_FAILED,
+            _("The event was stored but could not be applied; deliver it again to retry."),
+        )
+    return JsonResponse({"status": outcome.result, "event": headers.event_id})
+
+
+@csrf_exempt
+@login_not_required
+@transaction.non_atomic_requests
+def webhook(request: HttpRequest) -> JsonResponse:
+    """Receive one Smartpay webhook delivery (see the module docstring)."""
+    if request.method != "POST":
+        response = _error(
+            errors.WebhookRequestError(405, errors.METHOD_NOT_ALLOWED, _("Webhooks are delivered with POST."))
+        )
+        response["Allow"] = "POST"
+        return response
+    try:
+        return _handle(request)
+    except errors.WebhookRequestError as exc:
+        if exc.status < 500:
+            logger.warning("smartpay webhook refused: %s", exc.code)
+        return _error(exc)
+    except ImproperlyConfigured:
+        logger.exception("smartpay webhook receiver is misconfigured")
+        return _error(
+            errors.WebhookRequestError(
+                500, errors.MISCONFIGURED, _("The webhook receiver is misconfigured; see the server log.")
+            )
+        )

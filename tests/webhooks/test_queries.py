@@ -1,0 +1,61 @@
+"""Statement budget of the hot path, as Django counts statements (BEGIN and COMMIT included).
+
+The view runs in autocommit (``non_atomic_requests``), as in production, so these tests
+use transactional test cases: inside pytest-django's per-test transaction every
+``BEGIN``/``COMMIT`` would become a savepoint pair instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from django_smartpay.models import Token, WebhookEvent
+
+from .conftest import WEBHOOK_PATH, Receiver, Shop
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=["endpoint-row", "settings"])
+def secret_source(request: Any, settings: Any, shop: Shop, receiver: Receiver) -> str:
+    """The secret comes from a WebhookEndpoint row (one combined query) or from the settings."""
+    if request.param == "endpoint-row":
+        request.getfixturevalue("endpoint")
+    else:
+        remote = shop.client.create_webhook_endpoint("http://localhost" + WEBHOOK_PATH)
+        settings.SMARTPAY = {**settings.SMARTPAY, "WEBHOOK_SECRETS": [remote["signingSecret"]]}
+    return request.param
+
+
+def test_first_time_update_and_duplicate(
+    secret_source: str, shop: Shop, receiver: Receiver, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(6):  # token.created: a first-time object
+        session = shop.client.create_checkout_session(
+            mode="token", success_url="https://shop.example/ok", cancel_url="https://shop.example/cancel"
+        )
+    token_id = session["token"]["id"]
+    assert Token.objects.get(smartpay_id=token_id).status == "requires_authorization"
+    shop.tick()
+    with django_assert_max_num_queries(6):  # token.approved: an update
+        shop.sim.approve_token(token_id)
+    assert Token.objects.get(smartpay_id=token_id).status == "active"
+    delivery = shop.sim.delivery_log()[-1]
+    with django_assert_max_num_queries(2):  # a redelivery of a processed event
+        shop.sim.redeliver(delivery["id"])
+    assert receiver.statuses() == [200, 200, 200]
+    assert receiver.answers[-1][2]["status"] == "duplicate"
+    assert WebhookEvent.objects.filter(status="processed").count() == 2
+
+
+def test_exact_statements_of_a_first_time_object(
+    shop: Shop, receiver: Receiver, endpoint: Any, django_assert_num_queries: Any
+) -> None:
+    # SELECT event status + endpoint secret; BEGIN; INSERT event; SELECT … FOR UPDATE token;
+    # INSERT token; COMMIT.
+    with django_assert_num_queries(6) as queries:
+        shop.token(approve=False)
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert statements == ["SELECT", "BEGIN", "INSERT", "SELECT", "INSERT", "COMMIT"]
