@@ -403,3 +403,6 @@ def delete_webhook_endpoint(endpoint: WebhookEndpoint | str, *, idempotency_key:
     endpoint = _local(WebhookEndpoint, endpoint)
     conf.get_client().delete_webhook_endpoint(endpoint.smartpay_id, idempotency_key=idempotency_key)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+
+
+from .charging import charge_token  # noqa: E402, F401  (the charge services live in django_smartpay.charging)

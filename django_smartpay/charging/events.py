@@ -1,0 +1,96 @@
+"""Signals of charges, and what happens to charges when their token stops being usable."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import signals
+from ..models import ChargeSchedule, ChargeScheduleStatus, Token, TokenCharge, TokenChargeStatus, TokenStatus
+
+logger = logging.getLogger("django_smartpay.charging")
+
+#: Token statuses that stop its charges and schedules.
+UNUSABLE_TOKEN_STATUSES = frozenset({TokenStatus.DISABLED, TokenStatus.DELETED, TokenStatus.REJECTED})
+TOKEN_STOPPED_MESSAGE = _("The token can no longer be charged (%(reason)s); nothing was charged.")
+
+
+def send_after_commit(name: str, charge_id: int) -> None:
+    """Send ``signals.<name>`` for the charge once the current transaction commits.
+
+    Receivers get the charge as committed (read after the commit, only when the
+    signal has receivers); a failing receiver is logged and does not stop the others.
+    """
+
+    signal = getattr(signals, name)
+
+    def send() -> None:
+        if not signal.has_listeners(TokenCharge):
+            return  # nobody listens: spare the query
+        instance = TokenCharge.objects.filter(pk=charge_id).first()
+        if instance is None:
+            return
+        for receiver, result in signal.send_robust(sender=TokenCharge, instance=instance):
+            if isinstance(result, Exception):
+                logger.error("smartpay signal receiver %r failed", receiver, exc_info=result)
+
+    transaction.on_commit(send)
+
+
+def stop_token_charges(token_id: str, code: str, message: str | None = None) -> tuple[int, int]:
+    """Pause the token's active schedules and fail its charges that were never sent.
+
+    Charges already sent at least once are left to their task: the request may
+    have gone through, and only resending it with its key can tell.  Returns
+    ``(schedules paused, charges failed)``; ``charge_failed`` is sent for each
+    failed charge after commit.
+    """
+    now = timezone.now()
+    text = message or str(TOKEN_STOPPED_MESSAGE % {"reason": code})
+    with transaction.atomic():
+        paused = ChargeSchedule.objects.filter(token_id=token_id, status=ChargeScheduleStatus.ACTIVE).update(
+            status=ChargeScheduleStatus.PAUSED, status_reason=code[:64], updated=now
+        )
+        never_sent = TokenCharge.objects.filter(
+            token_id=token_id, status=TokenChargeStatus.PENDING, attempts=0
+        )
+        ids = list(never_sent.select_for_update().values_list("pk", flat=True))
+        failed = 0
+        if ids:
+            failed = TokenCharge.objects.filter(
+                pk__in=ids, status=TokenChargeStatus.PENDING, attempts=0
+            ).update(
+                status=TokenChargeStatus.FAILED,
+                error_code=code[:64],
+                error_message=text,
+                next_attempt_at=None,
+                updated=now,
+            )
+            for pk in ids:
+                send_after_commit("charge_failed", pk)
+    if paused or failed:
+        logger.info(
+            "smartpay: token %s %s: %d schedule(s) paused, %d charge(s) failed",
+            token_id,
+            code,
+            paused,
+            failed,
+        )
+    return paused, failed
+
+
+def on_token_status_changed(sender: Any, instance: Token, new_status: str, **kwargs: Any) -> None:
+    """Receiver of ``token_status_changed``: a disabled, deleted or rejected token stops its charges."""
+    if new_status in UNUSABLE_TOKEN_STATUSES:
+        stop_token_charges(instance.smartpay_id, f"token.{new_status}")
+
+
+def connect_receivers() -> None:
+    """Called from ``AppConfig.ready()``."""
+    signals.token_status_changed.connect(
+        on_token_status_changed, sender=Token, dispatch_uid="django_smartpay.charging.on_token_status_changed"
+    )

@@ -1,0 +1,93 @@
+"""Timing rules of token charges: retries, claims, the idempotency window.
+
+Smartpay remembers an ``Idempotency-Key`` for 6 hours from the first request
+(spec §1.4).  Within that window a charge may be sent again with its key as
+often as needed: Smartpay answers with the stored result instead of charging
+again.  After it, a resend could charge twice, so a charge whose outcome is
+still unknown is never sent again; reconciliation finds its order by
+``reference`` instead (:mod:`django_smartpay.charging.reconcile`).
+
+These are module constants (not ``SMARTPAY`` keys) on purpose: they follow from
+Smartpay's rules, not from a project's taste.  :func:`claim_timeout` is derived
+from ``SMARTPAY["TIMEOUT"]`` and ``SMARTPAY["MAX_RETRIES"]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from .. import conf
+
+#: How long Smartpay keeps an idempotency key (spec §1.4, §11).
+KEY_WINDOW = dt.timedelta(hours=6)
+#: A charge is not sent again once less than this remains of its key's window.
+WINDOW_SAFETY_MARGIN = dt.timedelta(minutes=30)
+#: Retry delays after a transient error: ``RETRY_BASE_DELAY x 2**(attempt-1)``, at most
+#: ``RETRY_MAX_DELAY`` seconds, with jitter (between half and all of it).
+RETRY_BASE_DELAY = 5.0
+RETRY_MAX_DELAY = 600.0
+#: Orders are searched from ``charge.created - RECONCILE_MARGIN`` on (clock skew allowance).
+RECONCILE_MARGIN = dt.timedelta(minutes=10)
+#: A pending charge this long past its next attempt lost its task message: send a new one.
+LOST_AFTER = dt.timedelta(minutes=15)
+#: Without a broker (``task_always_eager``) a transient error is retried at once this many times;
+#: after that the charge stays ``pending`` for ``smartpay_reconcile``.
+EAGER_RETRIES = 5
+#: Seconds added to the longest time one attempt can take, to make a claim stale.
+CLAIM_SLACK = 5.0
+
+# The client's own retry backoff (django_smartpay.client.transport defaults).
+_CLIENT_BACKOFF_FACTOR = 0.5
+_CLIENT_MAX_BACKOFF = 20.0
+
+
+def _seconds(value: object, default: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return default
+    return float(value)
+
+
+def attempt_timeout() -> float:
+    """The longest one ``POST /orders`` can take, client retries and their waits included."""
+    timeout = conf.get_setting("TIMEOUT")
+    if isinstance(timeout, list | tuple) and len(timeout) == 2:
+        per_try = _seconds(timeout[0], 5.0) + _seconds(timeout[1], 30.0)
+    else:
+        # requests applies a single number to the connect and to the read timeout separately.
+        per_try = 2 * _seconds(timeout, 30.0)
+    retries = conf.get_setting("MAX_RETRIES")
+    retries = retries if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0 else 2
+    waits = sum(min(_CLIENT_MAX_BACKOFF, _CLIENT_BACKOFF_FACTOR * 2**n) for n in range(retries))
+    return per_try * (retries + 1) + waits
+
+
+def claim_timeout() -> float:
+    """Seconds after which a ``processing`` claim is stale: its worker is presumed gone.
+
+    Taking over a stale claim is safe even when the first worker is only slow: the
+    takeover sends the same key, so Smartpay answers with the first request's
+    result (or 409 ``request.in-progress``) instead of charging again.
+    """
+    return attempt_timeout() + CLAIM_SLACK
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds to wait before the attempt after ``attempts`` attempts."""
+    ceiling = min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2 ** max(attempts - 1, 0))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def longest_countdown() -> float:
+    """The longest countdown a charge task is retried with (a broker must keep it unacked that long)."""
+    return max(RETRY_MAX_DELAY, claim_timeout() + 1)
+
+
+def resend_deadline(first_attempt_at: dt.datetime) -> dt.datetime:
+    """After this moment the charge must not be sent again."""
+    return first_attempt_at + KEY_WINDOW - WINDOW_SAFETY_MARGIN
+
+
+def window_end(first_attempt_at: dt.datetime) -> dt.datetime:
+    """When Smartpay forgets the key: an order that does not exist by then never will."""
+    return first_attempt_at + KEY_WINDOW

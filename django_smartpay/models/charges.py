@@ -1,0 +1,199 @@
+"""Charges of saved tokens: one-off (:class:`TokenCharge`) and recurring (:class:`ChargeSchedule`).
+
+These rows are local state, not mirrors of Smartpay objects: a charge is written
+**before** any HTTP request, with its ``Idempotency-Key`` and a unique
+``reference`` fixed at creation, and then moved through its states by
+:mod:`django_smartpay.charging` (see there for the state machine).  The order a
+charge produced is linked by Smartpay id, like the mirrored models link to
+each other (:func:`~django_smartpay.models.base.smartpay_link`).
+
+A :class:`ChargeSchedule` produces at most one charge per period: the pair
+``(schedule, period)`` is unique, so a scheduler that runs twice, or two
+schedulers, cannot charge a period twice.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import CURRENCY_MAX_LENGTH, smartpay_link
+
+#: Smartpay's limit on an order's ``reference`` (spec §3.2).
+CHARGE_REFERENCE_MAX_LENGTH = 40
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+class CaptureMethod(models.TextChoices):
+    AUTOMATIC = "automatic", _("automatic")
+    MANUAL = "manual", _("manual")
+
+
+class TokenChargeStatus(models.TextChoices):
+    #: Written, waiting for a worker (first attempt or a retry after a transient error).
+    PENDING = "pending", _("pending")
+    #: A worker claimed it and may be talking to Smartpay right now.
+    PROCESSING = "processing", _("processing")
+    #: Smartpay authorized the order (``succeeded`` or ``requires_capture``).
+    SUCCEEDED = "succeeded", _("succeeded")
+    #: Smartpay created the order but declined it.
+    REJECTED = "rejected", _("rejected")
+    #: Smartpay refused the request, or it is certain that nothing was charged.
+    FAILED = "failed", _("failed")
+    #: The outcome could not be learnt within the idempotency window; reconciliation decides.
+    UNKNOWN = "unknown", _("unknown")
+    #: Canceled before it was ever sent.
+    CANCELED = "canceled", _("canceled")
+
+
+#: States a charge never leaves.
+TERMINAL_CHARGE_STATUSES = frozenset(
+    {
+        TokenChargeStatus.SUCCEEDED,
+        TokenChargeStatus.REJECTED,
+        TokenChargeStatus.FAILED,
+        TokenChargeStatus.CANCELED,
+    }
+)
+
+
+class ScheduleInterval(models.TextChoices):
+    DAILY = "daily", _("daily")
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+    EVERY_N_DAYS = "every_n_days", _("every N days")
+
+
+class ChargeScheduleStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    PAUSED = "paused", _("paused")
+    CANCELED = "canceled", _("canceled")
+    COMPLETED = "completed", _("completed")
+
+
+class ChargePayload(models.Model):
+    """Abstract: what ``POST /orders`` sends besides the token and the key (a frozen snapshot)."""
+
+    amount = models.PositiveBigIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=CURRENCY_MAX_LENGTH, default="JPY")
+    items = models.JSONField(_("items"), default=list)
+    shipping_info = models.JSONField(_("shipping information"), default=dict)
+    customer_info = models.JSONField(_("customer information"), default=dict, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    capture_method = models.CharField(
+        _("capture method"), max_length=16, choices=CaptureMethod.choices, default=CaptureMethod.AUTOMATIC
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ChargeSchedule(ChargePayload):
+    """Charge a token every period, from ``next_run_at`` on, until canceled or finished."""
+
+    token = models.ForeignKey(
+        "smartpay.Token",
+        to_field="smartpay_id",
+        on_delete=models.PROTECT,
+        related_name="charge_schedules",
+        verbose_name=_("token"),
+    )
+    interval = models.CharField(_("interval"), max_length=16, choices=ScheduleInterval.choices)
+    interval_count = models.PositiveSmallIntegerField(
+        _("interval count"),
+        default=1,
+        help_text=_("Every how many days, weeks or months (the N of “every N days”)."),
+    )
+    day_of_month = models.PositiveSmallIntegerField(
+        _("day of month"),
+        null=True,
+        blank=True,
+        help_text=_("Monthly schedules: the day to charge on, moved to the month's last day when shorter."),
+    )
+    next_run_at = models.DateTimeField(_("next run"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChargeScheduleStatus.choices, default=ChargeScheduleStatus.ACTIVE
+    )
+    status_reason = models.CharField(_("reason"), max_length=64, blank=True)
+    end_at = models.DateTimeField(_("end"), null=True, blank=True)
+    max_count = models.PositiveIntegerField(_("maximum number of charges"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("charges so far"), default=0)
+
+    class Meta:
+        verbose_name = _("charge schedule")
+        verbose_name_plural = _("charge schedules")
+        indexes = [models.Index(fields=["status", "next_run_at"], name="smartpay_schedule_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="smartpay_schedule_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interval_count__gte=1), name="smartpay_schedule_interval_count_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.amount} {self.currency} {self.get_interval_display()}"
+
+
+class TokenCharge(ChargePayload):
+    """One charge of a token: a ``POST /orders`` sent (and retried) with one fixed key."""
+
+    token = models.ForeignKey(
+        "smartpay.Token",
+        to_field="smartpay_id",
+        on_delete=models.PROTECT,
+        related_name="charges",
+        verbose_name=_("token"),
+    )
+    reference = models.CharField(_("reference"), max_length=CHARGE_REFERENCE_MAX_LENGTH, unique=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=IDEMPOTENCY_KEY_MAX_LENGTH, unique=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=TokenChargeStatus.choices, default=TokenChargeStatus.PENDING
+    )
+    order = smartpay_link("smartpay.Order", "token_charges", _("order"), "order_smartpay_id")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error_code = models.CharField(_("error code"), max_length=64, blank=True)
+    error_message = models.TextField(_("error message"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    first_attempt_at = models.DateTimeField(
+        _("first attempt"),
+        null=True,
+        blank=True,
+        help_text=_("When the first request was sent: Smartpay keeps the idempotency key 6 hours from then."),
+    )
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    schedule = models.ForeignKey(
+        ChargeSchedule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="charges",
+        verbose_name=_("schedule"),
+    )
+    period = models.DateTimeField(
+        _("period"), null=True, blank=True, help_text=_("The scheduled time this charge is for.")
+    )
+
+    class Meta:
+        verbose_name = _("token charge")
+        verbose_name_plural = _("token charges")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="smartpay_charge_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "period"], name="smartpay_charge_one_per_period"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="smartpay_charge_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def __repr__(self) -> str:
+        return f"<TokenCharge {self.pk} {self.reference} {self.status}>"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_CHARGE_STATUSES
