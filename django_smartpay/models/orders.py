@@ -66,6 +66,10 @@ class Order(Charge):
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
+        permissions = [
+            ("capture_order", _("Can capture orders")),
+            ("cancel_order", _("Can cancel orders")),
+        ]
         indexes = [models.Index(fields=["status", "-smartpay_created"], name="smartpay_order_status_idx")]
 
     @property
@@ -90,6 +94,7 @@ class Payment(Charge):
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        permissions = [("refund_payment", _("Can refund payments"))]
         indexes = [models.Index(fields=["status", "-smartpay_created"], name="smartpay_payment_status_idx")]
 
     @property

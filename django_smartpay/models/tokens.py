@@ -28,4 +28,5 @@ class Token(SmartpayObject):
     class Meta:
         verbose_name = _("token")
         verbose_name_plural = _("tokens")
+        permissions = [("manage_token", _("Can disable, enable and delete tokens"))]
         indexes = [models.Index(fields=["status", "-smartpay_created"], name="smartpay_token_status_idx")]

@@ -1,0 +1,249 @@
+"""Token charges and charge schedules: charge now, cancel, pause and resume.
+
+These rows are local state (written by :mod:`django_smartpay.charging`), not mirrors:
+they are read-only here too, and the actions call the charging services.  Sending a
+charge reuses the charge's own idempotency key, so "charge now" can never charge twice,
+whoever else (a Celery worker, a second click) sends the same charge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import charging
+from ..models import ChargeSchedule, TokenCharge
+from .base import ReadOnlyAdmin, sync_action
+from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
+from .display import format_amount, json_field, link, money
+
+# --- token charges ------------------------------------------------------------------------------
+
+
+def _charge_now(charge: TokenCharge, data: dict[str, Any], idempotency_key: str) -> str:
+    outcome = charging.run_charge(charge.pk)
+    charge.refresh_from_db()
+    result = _("Charge is now %(status)s.") % {"status": charge.get_status_display()}
+    if charge.error_message:
+        result += " " + _("Last error: %(error)s") % {"error": charge.error_message}
+    if not outcome.sent and not charge.is_terminal:
+        result += " " + _("Nothing was sent: another worker holds it, or it waits for reconciliation.")
+    return result
+
+
+def _cancel_charge(charge: TokenCharge, data: dict[str, Any], idempotency_key: str) -> str:
+    charge = charging.cancel_charge(charge)
+    return _("Charge is now %(status)s.") % {"status": charge.get_status_display()}
+
+
+def _amount(row: Any) -> str:
+    return format_amount(row.amount, row.currency)
+
+
+_CHARGE_COLUMNS = (
+    STATUS_COLUMN,
+    (gettext_lazy("token"), lambda charge: charge.token_id),
+    (gettext_lazy("amount"), _amount),
+    (gettext_lazy("attempts"), lambda charge: charge.attempts),
+)
+
+charge_now = confirmed_action(
+    ActionSpec(
+        name="charge_now",
+        description=gettext_lazy("Charge selected charges now"),
+        permission="operate",
+        run=_charge_now,
+        title=gettext_lazy("Charge now"),
+        button=gettext_lazy("Charge now"),
+        warning=gettext_lazy(
+            "Each charge is sent to Smartpay now instead of waiting for its worker. It is sent with its "
+            "own idempotency key, so a charge Smartpay already has is never made twice."
+        ),
+        columns=_CHARGE_COLUMNS,
+    )
+)
+
+cancel_charges = confirmed_action(
+    ActionSpec(
+        name="cancel_charges",
+        description=gettext_lazy("Cancel selected charges (only if never sent)"),
+        permission="operate",
+        run=_cancel_charge,
+        title=gettext_lazy("Cancel charges"),
+        button=gettext_lazy("Cancel the charges"),
+        warning=gettext_lazy("Only a pending charge that was never sent can be canceled."),
+        columns=_CHARGE_COLUMNS,
+    )
+)
+
+
+sync_charge_orders = sync_action(
+    lambda charge: charge.order_id,
+    gettext_lazy("The order each charge made is fetched from Smartpay again. Nothing changes at Smartpay."),
+)
+
+
+@admin.register(TokenCharge)
+class TokenChargeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "reference",
+        "status",
+        "amount_display",
+        "token_link",
+        "order_link",
+        "schedule_link",
+        "attempts",
+        "next_attempt_at",
+        "created",
+    )
+    list_filter = ("status", "capture_method", "token__test", ("created", admin.DateFieldListFilter))
+    list_select_related = ("token", "order", "schedule")
+    search_fields = (
+        "reference",
+        "idempotency_key",
+        "token__smartpay_id",
+        "order__smartpay_id",
+        "token__user__email",
+    )
+    ordering = ("-created", "-pk")
+    actions = [charge_now, cancel_charges, sync_charge_orders]
+    display_overrides = {
+        "amount": "amount_display",
+        "token": "token_link",
+        "order": "order_link",
+        "schedule": "schedule_link",
+        "items": "items_json",
+        "shipping_info": "shipping_json",
+        "customer_info": "customer_json",
+        "metadata": "metadata_json",
+    }
+
+    amount_display = money("amount", gettext_lazy("amount"))
+    token_link = link("token", gettext_lazy("token"))
+    order_link = link("order", gettext_lazy("order"))
+    schedule_link = link("schedule", gettext_lazy("schedule"))
+    items_json = json_field("items", gettext_lazy("items"))
+    shipping_json = json_field("shipping_info", gettext_lazy("shipping information"))
+    customer_json = json_field("customer_info", gettext_lazy("customer information"))
+    metadata_json = json_field("metadata", gettext_lazy("metadata"))
+    #: The rows are read-only, so Django's "change" permission is what lets a user operate them.
+    has_operate_permission = permission_check("change_tokencharge")
+
+
+# --- charge schedules ---------------------------------------------------------------------------
+
+
+def _pause(schedule: ChargeSchedule, data: dict[str, Any], idempotency_key: str) -> str:
+    schedule = charging.pause_schedule(schedule, reason="admin")
+    return _("Schedule is now %(status)s.") % {"status": schedule.get_status_display()}
+
+
+def _resume(schedule: ChargeSchedule, data: dict[str, Any], idempotency_key: str) -> str:
+    schedule = charging.resume_schedule(schedule)
+    return _("Schedule is now %(status)s; next charge %(next)s.") % {
+        "status": schedule.get_status_display(),
+        "next": schedule.next_run_at.isoformat(timespec="minutes") if schedule.next_run_at else "-",
+    }
+
+
+def _cancel_schedule(schedule: ChargeSchedule, data: dict[str, Any], idempotency_key: str) -> str:
+    schedule = charging.cancel_schedule(schedule)
+    return _("Schedule is now %(status)s.") % {"status": schedule.get_status_display()}
+
+
+_SCHEDULE_COLUMNS = (
+    STATUS_COLUMN,
+    (gettext_lazy("token"), lambda schedule: schedule.token_id),
+    (gettext_lazy("amount"), _amount),
+    (gettext_lazy("next run"), lambda schedule: schedule.next_run_at),
+)
+
+pause_schedules = confirmed_action(
+    ActionSpec(
+        name="pause_schedules",
+        description=gettext_lazy("Pause selected schedules"),
+        permission="operate",
+        run=_pause,
+        title=gettext_lazy("Pause schedules"),
+        button=gettext_lazy("Pause"),
+        warning=gettext_lazy(
+            "No new charge is made until the schedule is resumed; charges already made go on."
+        ),
+        columns=_SCHEDULE_COLUMNS,
+    )
+)
+
+resume_schedules = confirmed_action(
+    ActionSpec(
+        name="resume_schedules",
+        description=gettext_lazy("Resume selected schedules"),
+        permission="operate",
+        run=_resume,
+        title=gettext_lazy("Resume schedules"),
+        button=gettext_lazy("Resume"),
+        warning=gettext_lazy(
+            "Charging starts again from the next period; periods missed while paused are skipped."
+        ),
+        columns=_SCHEDULE_COLUMNS,
+    )
+)
+
+cancel_schedules = confirmed_action(
+    ActionSpec(
+        name="cancel_schedules",
+        description=gettext_lazy("Cancel selected schedules"),
+        permission="operate",
+        run=_cancel_schedule,
+        title=gettext_lazy("Cancel schedules"),
+        button=gettext_lazy("Cancel the schedules"),
+        warning=gettext_lazy(
+            "A canceled schedule never charges again, and its charges not yet sent are canceled."
+        ),
+        columns=_SCHEDULE_COLUMNS,
+    )
+)
+
+
+sync_schedule_tokens = sync_action(
+    lambda schedule: schedule.token_id,
+    gettext_lazy("The token of each schedule is fetched from Smartpay again. Nothing changes at Smartpay."),
+)
+
+
+@admin.register(ChargeSchedule)
+class ChargeScheduleAdmin(ReadOnlyAdmin):
+    list_display = (
+        "__str__",
+        "status",
+        "amount_display",
+        "interval",
+        "interval_count",
+        "next_run_at",
+        "count",
+        "token_link",
+        "created",
+    )
+    list_filter = ("status", "interval", "token__test", ("next_run_at", admin.DateFieldListFilter))
+    list_select_related = ("token",)
+    search_fields = ("token__smartpay_id", "token__reference", "token__user__email")
+    ordering = ("-created", "-pk")
+    actions = [pause_schedules, resume_schedules, cancel_schedules, sync_schedule_tokens]
+    display_overrides = {
+        "amount": "amount_display",
+        "token": "token_link",
+        "items": "items_json",
+        "shipping_info": "shipping_json",
+        "customer_info": "customer_json",
+        "metadata": "metadata_json",
+    }
+
+    amount_display = money("amount", gettext_lazy("amount"))
+    token_link = link("token", gettext_lazy("token"))
+    items_json = json_field("items", gettext_lazy("items"))
+    shipping_json = json_field("shipping_info", gettext_lazy("shipping information"))
+    customer_json = json_field("customer_info", gettext_lazy("customer information"))
+    metadata_json = json_field("metadata", gettext_lazy("metadata"))
+    has_operate_permission = permission_check("change_chargeschedule")

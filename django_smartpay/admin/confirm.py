@@ -1,0 +1,315 @@
+"""Admin actions behind a confirmation page, a form, a permission and an idempotency key.
+
+:func:`confirmed_action` turns a small description (:class:`ActionSpec`) into an
+admin action.  Selecting the action on a changelist shows a confirmation page
+with the selected rows and the action's form; submitting it runs the action row
+by row and reports every row with ``message_user`` — a failure never stops the
+rows after it.
+
+Double submits
+    The page carries a random key, signed with :mod:`django.core.signing`
+    together with the user, the model and the action, so it cannot be forged or
+    moved to another action.  Each row is sent with the idempotency key
+    ``"<key>-<pk>"``: the same form submitted twice reaches Smartpay with the same
+    keys and is replayed, never applied twice.  Every success is written to the
+    admin log with its key, so a second submit of the same page is recognised
+    before anything is sent and reported as already done.  When the outcome of a
+    row is unknown (no answer, a server error), the page is shown again: the
+    next submit reuses the same keys, Smartpay replays its first answer and the
+    local rows are synced from it.
+
+Permissions
+    Django offers an action only to users for whom every ``has_<permission>_
+    permission`` check passes, and refuses a POST naming any other action; the
+    action checks the permission again before it reads the form.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.http import HttpRequest, HttpResponseBase
+from django.template.response import TemplateResponse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..exceptions import (
+    SmartpayConflictError,
+    SmartpayConnectionError,
+    SmartpayError,
+    SmartpayRateLimitError,
+    SmartpayServerError,
+    SmartpayValidationError,
+)
+from .forms import ConfirmForm
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "admin/django_smartpay/confirm_action.html"
+#: The POST field that marks a submitted confirmation page (the first POST has none).
+CONFIRM_FIELD = "_smartpay_confirm"
+#: Prefix of the action form's fields, away from the changelist's own ``action``/``index``.
+PREFIX = "smartpay"
+SALT = "django_smartpay.admin.confirm"
+#: A page older than this is refused: Smartpay keeps idempotency keys for 6 hours.
+MAX_AGE_SECONDS = 5 * 60 * 60
+#: Marks the idempotency key in the admin log message of a successful row.
+KEY_MARKER = "idempotency key"
+
+#: ``run(row, cleaned_data, idempotency_key) -> message`` performs the action on one row.
+Runner = Callable[[Any, dict[str, Any], str], str]
+Column = tuple[Any, Callable[[Any], Any]]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What one confirmed action does and how its page looks."""
+
+    name: str
+    description: Any
+    permission: str
+    run: Runner
+    title: Any
+    button: Any
+    form_class: type[ConfirmForm] = ConfirmForm
+    warning: Any = None
+    #: Extra columns of the table of selected rows: ``(header, value(row))``.
+    columns: Sequence[Column] = field(default_factory=tuple)
+
+
+class KeySigner:
+    """Signs and checks the random key of one action page for one user and model."""
+
+    def __init__(self, request: HttpRequest, model: type[models.Model], action: str) -> None:
+        self.scope = [str(request.user.pk), model._meta.label_lower, action]
+
+    def new(self) -> str:
+        return signing.dumps({"k": secrets.token_hex(12), "s": self.scope}, salt=SALT, compress=True)
+
+    def unsign(self, value: Any) -> str | None:
+        """The key in ``value``, or ``None`` if it is forged, altered, expired or for another page."""
+        if not isinstance(value, str) or not value:
+            return None
+        try:
+            data = signing.loads(value, salt=SALT, max_age=MAX_AGE_SECONDS)
+        except signing.BadSignature:
+            return None
+        if not isinstance(data, dict) or data.get("s") != self.scope:
+            return None
+        key = data.get("k")
+        return key if isinstance(key, str) and key.isalnum() else None
+
+
+def row_key(key: str, row: models.Model) -> str:
+    return f"{key}-{row.pk}"
+
+
+def confirmed_action(spec: ActionSpec) -> Callable[..., HttpResponseBase | None]:
+    """The admin action function for ``spec`` (list it in ``ModelAdmin.actions``)."""
+
+    def action(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet
+    ) -> HttpResponseBase | None:
+        return perform(spec, modeladmin, request, queryset)
+
+    action.__name__ = spec.name
+    action.__qualname__ = spec.name
+    action.spec = spec  # type: ignore[attr-defined]
+    return admin.action(description=spec.description, permissions=[spec.permission])(action)
+
+
+def has_permission(modeladmin: admin.ModelAdmin, request: HttpRequest, permission: str) -> bool:
+    return bool(getattr(modeladmin, f"has_{permission}_permission")(request))
+
+
+def perform(
+    spec: ActionSpec, modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet
+) -> HttpResponseBase | None:
+    """Show the confirmation page, or run the confirmed action on every selected row."""
+    if not has_permission(modeladmin, request, spec.permission):
+        raise PermissionDenied
+    rows = list(queryset.order_by("pk"))
+    signer = KeySigner(request, modeladmin.model, spec.name)
+    if request.POST.get(CONFIRM_FIELD) != "yes":
+        form = spec.form_class(
+            rows=rows, signer=signer, prefix=PREFIX, initial={"confirmation": signer.new()}
+        )
+        return render(spec, modeladmin, request, rows, form, {})
+    key = signer.unsign(request.POST.get(f"{PREFIX}-confirmation"))
+    done = completed(modeladmin.model, key) if key else {}
+    pending = [row for row in rows if row.pk not in done]
+    form = spec.form_class(request.POST, rows=pending, signer=signer, prefix=PREFIX)
+    if not form.is_valid() or form.key is None:
+        return render(spec, modeladmin, request, rows, form, done)
+    key = form.key
+    for row in rows:
+        if row.pk in done:
+            modeladmin.message_user(
+                request,
+                _(
+                    "%(object)s: already done from this confirmation page (%(result)s); nothing was sent again."
+                )
+                % {"object": describe(row), "result": done[row.pk]},
+                messages.INFO,
+            )
+    unknown = False
+    for row in pending:
+        unknown |= run_row(spec, modeladmin, request, row, form.cleaned_data, row_key(key, row))
+    if unknown:
+        form.add_error(
+            None,
+            _(
+                "Smartpay did not answer for some rows, so their outcome is unknown. Submitting this page "
+                "again is safe: it sends the same idempotency keys, and Smartpay does not apply them twice."
+            ),
+        )
+        return render(spec, modeladmin, request, rows, form, completed(modeladmin.model, key))
+    return None
+
+
+def run_row(
+    spec: ActionSpec,
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    row: models.Model,
+    data: dict[str, Any],
+    idempotency_key: str,
+) -> bool:
+    """Run the action on one row and report it; return ``True`` when the outcome is unknown."""
+    # Inside a request-wide transaction (ATOMIC_REQUESTS), a savepoint per row keeps one row's
+    # database error from breaking the rows after it.  Outside one, the services commit as they go,
+    # and no transaction is held open across the HTTP call.
+    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+    try:
+        with guard:
+            result = spec.run(row, data, idempotency_key)
+            modeladmin.log_change(request, row, f"{result} ({KEY_MARKER} {idempotency_key})")
+    except SmartpayError as exc:
+        modeladmin.message_user(request, describe_error(row, exc), messages.ERROR)
+        return is_unknown_outcome(exc)
+    except Exception as exc:  # one row's bug must not hide what happened to the other rows
+        # Smartpay may have applied the request before the error: its outcome is unknown.
+        logger.exception("smartpay admin action %s failed on %r", spec.name, row)
+        modeladmin.message_user(
+            request,
+            _("%(object)s: unexpected error (%(error)s); see the server log.")
+            % {"object": describe(row), "error": type(exc).__name__},
+            messages.ERROR,
+        )
+        return True
+    modeladmin.message_user(request, f"{describe(row)}: {result}", messages.SUCCESS)
+    return False
+
+
+def describe(row: models.Model) -> str:
+    """``Payment payment_test_…``: what a message is about (the admin capitalises messages)."""
+    return f"{capfirst(row._meta.verbose_name)} {row}"
+
+
+def is_unknown_outcome(exc: SmartpayError) -> bool:
+    """Whether Smartpay may have applied the request although we got no success answer."""
+    if isinstance(exc, SmartpayConnectionError | SmartpayServerError | SmartpayRateLimitError):
+        return True
+    return isinstance(exc, SmartpayConflictError) and exc.error_code == "request.in-progress"
+
+
+def describe_error(row: models.Model, exc: SmartpayError) -> str:
+    """A sentence a support person can act on."""
+    values = {
+        "object": describe(row),
+        "message": exc.message,
+        "code": exc.error_code or "",
+        "status": exc.status_code,
+    }
+    if isinstance(exc, SmartpayValidationError):
+        return _("%(object)s: not done (nothing was sent to Smartpay): %(message)s") % values
+    if isinstance(exc, SmartpayConnectionError):
+        return (
+            _("%(object)s: Smartpay could not be reached, so the outcome is unknown (%(message)s).") % values
+        )
+    if isinstance(exc, SmartpayServerError | SmartpayRateLimitError):
+        return _("%(object)s: Smartpay is unavailable (HTTP %(status)s); try again later.") % values
+    return _("%(object)s: Smartpay refused the request: %(message)s (error %(code)s).") % values
+
+
+def completed(model: type[models.Model], key: str) -> dict[Any, str]:
+    """Rows this page's key already succeeded on, by pk, with their logged result."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    entries = LogEntry.objects.filter(
+        content_type=content_type, change_message__contains=f"({KEY_MARKER} {key}-"
+    ).values_list("object_id", "change_message")
+    done: dict[Any, str] = {}
+    pk_field = model._meta.pk
+    for object_id, message in entries:
+        try:
+            pk = pk_field.to_python(object_id)
+        except Exception:  # noqa: S112 - a hand-written log entry is not ours
+            continue
+        done[pk] = message.rsplit(f" ({KEY_MARKER} ", 1)[0]
+    return done
+
+
+def render(
+    spec: ActionSpec,
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: list[models.Model],
+    form: ConfirmForm,
+    done: dict[Any, str],
+) -> TemplateResponse:
+    opts = modeladmin.model._meta
+    table = [
+        {
+            "object": row,
+            "values": [value(row) for _header, value in spec.columns],
+            "done": done.get(row.pk),
+        }
+        for row in rows
+    ]
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": spec.title,
+        "subtitle": None,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "spec": spec,
+        "headers": [header for header, _value in spec.columns],
+        "rows": table,
+        "any_done": any(row["done"] for row in table),
+        "form": form,
+        "warning": spec.warning,
+        "action_name": spec.name,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "confirm_field": CONFIRM_FIELD,
+        "selected": [row.pk for row in rows],
+        "media": modeladmin.media + form.media,
+        "cancel_url": request.get_full_path(),
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, TEMPLATE, context)
+
+
+def permission_check(codename: str) -> Callable[[Any, HttpRequest], bool]:
+    """A ``has_<codename>_permission(request)`` method checking ``<app_label>.<codename>``."""
+
+    def check(self: admin.ModelAdmin, request: HttpRequest) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    check.__name__ = f"has_{codename}_permission"
+    return check
+
+
+STATUS_COLUMN: Column = (gettext_lazy("status"), lambda row: row.get_status_display())

@@ -1,0 +1,136 @@
+"""Coupons and promotion codes: activate and deactivate them at Smartpay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import services
+from ..models import Coupon, DiscountType, PromotionCode
+from .base import SmartpayObjectAdmin, sync_from_smartpay
+from .confirm import ActionSpec, confirmed_action, permission_check
+from .display import format_amount, link, related_links
+
+
+def _active(row: Any) -> str:
+    return str(_("active") if row.active else _("inactive"))
+
+
+def _setter(update: Any, active: bool) -> Any:
+    def run(row: Any, data: dict[str, Any], idempotency_key: str) -> str:
+        updated = update(row, active=active, idempotency_key=idempotency_key)
+        return _("Now %(state)s.") % {"state": _active(updated)}
+
+    return run
+
+
+_COLUMNS = ((gettext_lazy("state"), _active),)
+
+
+def _toggle(name: str, update: Any, active: bool, description: Any, title: Any) -> Any:
+    """An activate/deactivate action for coupons or promotion codes."""
+    if active:
+        warning = gettext_lazy("Shoppers can use them again (until they expire or run out).")
+    else:
+        warning = gettext_lazy("Shoppers can no longer use them.")
+    return confirmed_action(
+        ActionSpec(
+            name=name,
+            description=description,
+            permission="manage_promotions",
+            run=_setter(update, active),
+            title=title,
+            button=gettext_lazy("Activate") if active else gettext_lazy("Deactivate"),
+            warning=warning,
+            columns=_COLUMNS,
+        )
+    )
+
+
+activate_coupons = _toggle(
+    "activate_coupons",
+    services.update_coupon,
+    True,
+    gettext_lazy("Activate selected coupons"),
+    gettext_lazy("Activate coupons"),
+)
+deactivate_coupons = _toggle(
+    "deactivate_coupons",
+    services.update_coupon,
+    False,
+    gettext_lazy("Deactivate selected coupons"),
+    gettext_lazy("Deactivate coupons"),
+)
+activate_promotion_codes = _toggle(
+    "activate_promotion_codes",
+    services.update_promotion_code,
+    True,
+    gettext_lazy("Activate selected promotion codes"),
+    gettext_lazy("Activate promotion codes"),
+)
+deactivate_promotion_codes = _toggle(
+    "deactivate_promotion_codes",
+    services.update_promotion_code,
+    False,
+    gettext_lazy("Deactivate selected promotion codes"),
+    gettext_lazy("Deactivate promotion codes"),
+)
+
+
+@admin.register(Coupon)
+class CouponAdmin(SmartpayObjectAdmin):
+    list_display = (
+        "smartpay_id",
+        "name",
+        "discount",
+        "active",
+        "redemption_count",
+        "max_redemption_count",
+        "expires_at",
+        "test",
+        "smartpay_created",
+    )
+    list_filter = ("active", "discount_type", *SmartpayObjectAdmin.list_filter)
+    search_fields = ("smartpay_id", "name")
+    actions = [activate_coupons, deactivate_coupons, sync_from_smartpay]
+    display_overrides = {"discount_amount": "discount"}
+    extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
+
+    has_manage_promotions_permission = permission_check("manage_promotions")
+
+    @admin.display(description=gettext_lazy("discount"), ordering="discount_amount")
+    def discount(self, obj: Coupon) -> str:
+        if obj.discount_type == DiscountType.PERCENTAGE and obj.discount_percentage is not None:
+            return f"{obj.discount_percentage.normalize():f}%"
+        return format_amount(obj.discount_amount, obj.currency or "JPY")
+
+    @admin.display(description=gettext_lazy("related objects"))
+    def related(self, obj: Coupon) -> SafeString:
+        return related_links(obj, [(PromotionCode, "coupon", gettext_lazy("promotion codes"))])
+
+
+@admin.register(PromotionCode)
+class PromotionCodeAdmin(SmartpayObjectAdmin):
+    list_display = (
+        "smartpay_id",
+        "code",
+        "coupon_link",
+        "active",
+        "redemption_count",
+        "max_redemption_count",
+        "expires_at",
+        "test",
+        "smartpay_created",
+    )
+    list_filter = ("active", *SmartpayObjectAdmin.list_filter)
+    list_select_related = ("coupon",)
+    search_fields = ("smartpay_id", "code", "coupon__smartpay_id", "coupon__name")
+    actions = [activate_promotion_codes, deactivate_promotion_codes, sync_from_smartpay]
+    display_overrides = {"coupon": "coupon_link"}
+
+    coupon_link = link("coupon", gettext_lazy("coupon"))
+    has_manage_promotions_permission = permission_check("manage_promotions")

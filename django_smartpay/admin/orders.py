@@ -1,0 +1,233 @@
+"""Orders, payments (captures), refunds and checkout sessions; capture, cancel and refund."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import services
+from ..models import CheckoutSession, Order, Payment, Refund, TokenCharge
+from .base import CREATED_FILTER, SmartpayObjectAdmin, sync_from_smartpay
+from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
+from .display import format_amount, link, money, related_links
+from .forms import CaptureForm, RefundForm
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def _capture(order: Order, data: dict[str, Any], idempotency_key: str) -> str:
+    payment = services.capture_order(
+        order,
+        data.get("amount"),
+        cancel_remainder=data.get("cancel_remainder") or None,
+        idempotency_key=idempotency_key,
+    )
+    return _("Captured %(amount)s as payment %(payment)s.") % {
+        "amount": format_amount(payment.amount, payment.currency),
+        "payment": payment.smartpay_id,
+    }
+
+
+def _cancel(order: Order, data: dict[str, Any], idempotency_key: str) -> str:
+    order = services.cancel_order(order, idempotency_key=idempotency_key)
+    return _("Canceled (status: %(status)s).") % {"status": order.get_status_display()}
+
+
+def _refund(payment: Payment, data: dict[str, Any], idempotency_key: str) -> str:
+    refund = services.refund_payment(
+        payment,
+        data.get("amount"),
+        reason=data["reason"],
+        description=data.get("description") or None,
+        idempotency_key=idempotency_key,
+    )
+    return _("Refunded %(amount)s as refund %(refund)s.") % {
+        "amount": format_amount(refund.amount, refund.currency),
+        "refund": refund.smartpay_id,
+    }
+
+
+def _amount(row: Any) -> str:
+    return format_amount(row.amount, row.currency)
+
+
+capture_orders = confirmed_action(
+    ActionSpec(
+        name="capture_orders",
+        description=gettext_lazy("Capture selected orders"),
+        permission="capture_order",
+        run=_capture,
+        form_class=CaptureForm,
+        title=gettext_lazy("Capture orders"),
+        button=gettext_lazy("Capture"),
+        warning=gettext_lazy("The shopper is charged the captured amount."),
+        columns=(
+            STATUS_COLUMN,
+            (gettext_lazy("amount"), _amount),
+            (gettext_lazy("capturable amount"), lambda o: format_amount(o.capturable_amount, o.currency)),
+        ),
+    )
+)
+
+cancel_orders = confirmed_action(
+    ActionSpec(
+        name="cancel_orders",
+        description=gettext_lazy("Cancel selected orders"),
+        permission="cancel_order",
+        run=_cancel,
+        title=gettext_lazy("Cancel orders"),
+        button=gettext_lazy("Cancel the orders"),
+        warning=gettext_lazy(
+            "Canceling releases the authorization of every amount not captured yet. It cannot be undone."
+        ),
+        columns=(STATUS_COLUMN, (gettext_lazy("amount"), _amount)),
+    )
+)
+
+refund_payments = confirmed_action(
+    ActionSpec(
+        name="refund_payments",
+        description=gettext_lazy("Refund selected payments"),
+        permission="refund_payment",
+        run=_refund,
+        form_class=RefundForm,
+        title=gettext_lazy("Refund payments"),
+        button=gettext_lazy("Refund"),
+        warning=gettext_lazy("The refunded amount goes back to the shopper. A refund cannot be undone."),
+        columns=(
+            STATUS_COLUMN,
+            (gettext_lazy("amount"), _amount),
+            (gettext_lazy("refundable amount"), lambda p: format_amount(p.refundable_amount, p.currency)),
+        ),
+    )
+)
+
+
+# --- admins -----------------------------------------------------------------------------------
+
+
+@admin.register(Order)
+class OrderAdmin(SmartpayObjectAdmin):
+    list_display = (
+        "smartpay_id",
+        "status",
+        "amount_display",
+        "captured_display",
+        "refunded_display",
+        "reference",
+        "user_link",
+        "token_link",
+        "test",
+        "smartpay_created",
+    )
+    list_filter = ("status", "test", CREATED_FILTER)
+    list_select_related = ("user", "token")
+    search_fields = ("smartpay_id", "reference", "user__email")
+    actions = [capture_orders, cancel_orders, sync_from_smartpay]
+    display_overrides = {
+        "amount": "amount_display",
+        "captured_amount": "captured_display",
+        "refunded_amount": "refunded_display",
+        "token": "token_link",
+        "user": "user_link",
+    }
+    extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
+
+    amount_display = money("amount", gettext_lazy("amount"))
+    captured_display = money("captured_amount", gettext_lazy("captured amount"))
+    refunded_display = money("refunded_amount", gettext_lazy("refunded amount"))
+    token_link = link("token", gettext_lazy("token"))
+    user_link = link("user", gettext_lazy("user"))
+    has_capture_order_permission = permission_check("capture_order")
+    has_cancel_order_permission = permission_check("cancel_order")
+
+    @admin.display(description=gettext_lazy("related objects"))
+    def related(self, obj: Order) -> SafeString:
+        return related_links(
+            obj,
+            [
+                (Payment, "order", gettext_lazy("payments")),
+                (CheckoutSession, "order", gettext_lazy("checkout sessions")),
+                (TokenCharge, "order", gettext_lazy("token charges")),
+            ],
+        )
+
+
+@admin.register(Payment)
+class PaymentAdmin(SmartpayObjectAdmin):
+    list_display = (
+        "smartpay_id",
+        "status",
+        "amount_display",
+        "refunded_display",
+        "order_link",
+        "reference",
+        "test",
+        "smartpay_created",
+    )
+    list_filter = ("status", "test", CREATED_FILTER)
+    list_select_related = ("order",)
+    search_fields = ("smartpay_id", "reference", "order__reference", "order__user__email")
+    actions = [refund_payments, sync_from_smartpay]
+    display_overrides = {
+        "amount": "amount_display",
+        "refunded_amount": "refunded_display",
+        "order": "order_link",
+    }
+    extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
+
+    amount_display = money("amount", gettext_lazy("amount"))
+    refunded_display = money("refunded_amount", gettext_lazy("refunded amount"))
+    order_link = link("order", gettext_lazy("order"))
+    has_refund_payment_permission = permission_check("refund_payment")
+
+    @admin.display(description=gettext_lazy("related objects"))
+    def related(self, obj: Payment) -> SafeString:
+        return related_links(obj, [(Refund, "payment", gettext_lazy("refunds"))])
+
+
+@admin.register(Refund)
+class RefundAdmin(SmartpayObjectAdmin):
+    list_display = (
+        "smartpay_id",
+        "status",
+        "amount_display",
+        "reason",
+        "payment_link",
+        "reference",
+        "test",
+        "smartpay_created",
+    )
+    list_filter = ("status", "reason", "test", CREATED_FILTER)
+    list_select_related = ("payment",)
+    search_fields = ("smartpay_id", "reference", "payment__order__reference", "payment__order__user__email")
+    display_overrides = {"amount": "amount_display", "payment": "payment_link"}
+
+    amount_display = money("amount", gettext_lazy("amount"))
+    payment_link = link("payment", gettext_lazy("payment"))
+
+
+@admin.register(CheckoutSession)
+class CheckoutSessionAdmin(SmartpayObjectAdmin):
+    list_display = (
+        "smartpay_id",
+        "mode",
+        "reference",
+        "order_link",
+        "token_link",
+        "user_link",
+        "test",
+        "smartpay_created",
+    )
+    list_filter = ("mode", "test", CREATED_FILTER)
+    list_select_related = ("order", "token", "user")
+    search_fields = ("smartpay_id", "reference", "user__email")
+    display_overrides = {"order": "order_link", "token": "token_link", "user": "user_link"}
+
+    order_link = link("order", gettext_lazy("order"))
+    token_link = link("token", gettext_lazy("token"))
+    user_link = link("user", gettext_lazy("user"))

@@ -1,0 +1,105 @@
+"""Tokens (saved payment methods): disable, enable and delete them at Smartpay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import services
+from ..models import ChargeSchedule, CheckoutSession, Order, Token, TokenCharge
+from .base import SmartpayObjectAdmin, sync_from_smartpay
+from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
+from .display import link, related_links
+from .forms import DeleteTokenForm
+
+
+def _result(token: Token) -> str:
+    return _("Token is now %(status)s.") % {"status": token.get_status_display()}
+
+
+def _disable(token: Token, data: dict[str, Any], idempotency_key: str) -> str:
+    return _result(services.disable_token(token, idempotency_key=idempotency_key))
+
+
+def _enable(token: Token, data: dict[str, Any], idempotency_key: str) -> str:
+    return _result(services.enable_token(token, idempotency_key=idempotency_key))
+
+
+def _delete(token: Token, data: dict[str, Any], idempotency_key: str) -> str:
+    return _result(services.delete_token(token, idempotency_key=idempotency_key))
+
+
+_COLUMNS = (STATUS_COLUMN, (gettext_lazy("reference"), lambda token: token.reference))
+
+disable_tokens = confirmed_action(
+    ActionSpec(
+        name="disable_tokens",
+        description=gettext_lazy("Disable selected tokens"),
+        permission="manage_token",
+        run=_disable,
+        title=gettext_lazy("Disable tokens"),
+        button=gettext_lazy("Disable"),
+        warning=gettext_lazy("A disabled token cannot be charged until it is enabled again."),
+        columns=_COLUMNS,
+    )
+)
+
+enable_tokens = confirmed_action(
+    ActionSpec(
+        name="enable_tokens",
+        description=gettext_lazy("Enable selected tokens"),
+        permission="manage_token",
+        run=_enable,
+        title=gettext_lazy("Enable tokens"),
+        button=gettext_lazy("Enable"),
+        warning=gettext_lazy("An enabled token can be charged again."),
+        columns=_COLUMNS,
+    )
+)
+
+delete_tokens = confirmed_action(
+    ActionSpec(
+        name="delete_tokens",
+        description=gettext_lazy("Delete selected tokens at Smartpay"),
+        permission="manage_token",
+        run=_delete,
+        form_class=DeleteTokenForm,
+        title=gettext_lazy("Delete tokens"),
+        button=gettext_lazy("Delete for good"),
+        warning=gettext_lazy(
+            "Deleting a token is final: it can never be charged, enabled or restored, and the shopper "
+            "has to go through a new token checkout. The local row stays, with the status “deleted”."
+        ),
+        columns=_COLUMNS,
+    )
+)
+
+
+@admin.register(Token)
+class TokenAdmin(SmartpayObjectAdmin):
+    list_display = ("smartpay_id", "status", "reference", "user_link", "test", "smartpay_created")
+    list_filter = ("status", *SmartpayObjectAdmin.list_filter)
+    list_select_related = ("user",)
+    search_fields = ("smartpay_id", "reference", "user__email")
+    actions = [disable_tokens, enable_tokens, delete_tokens, sync_from_smartpay]
+    display_overrides = {"user": "user_link"}
+    extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
+
+    user_link = link("user", gettext_lazy("user"))
+    has_manage_token_permission = permission_check("manage_token")
+
+    @admin.display(description=gettext_lazy("related objects"))
+    def related(self, obj: Token) -> SafeString:
+        return related_links(
+            obj,
+            [
+                (Order, "token", gettext_lazy("orders")),
+                (CheckoutSession, "token", gettext_lazy("checkout sessions")),
+                (TokenCharge, "token", gettext_lazy("token charges")),
+                (ChargeSchedule, "token", gettext_lazy("charge schedules")),
+            ],
+        )
