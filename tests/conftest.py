@@ -35,6 +35,7 @@ def pytest_report_header(config):
     return lines
 
 
+@pytest.hookimpl(trylast=True)  # after ``-m`` has deselected what the caller excluded
 def pytest_collection_modifyitems(config, items):
     missing = [marker for marker in INTEGRATION if not _available(marker)]
     if not missing:
@@ -49,51 +50,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 # --- Smartpay fixtures (simulator, client) ---------------------------------------------------
+# One implementation: the testing kit's pytest plugin, the same fixtures a merchant's project
+# uses (``smartpay_simulator``, ``smartpay_client``, ``smartpay_requests``, webhook helpers).
+# ``simulator`` is the suite's historical name for ``smartpay_simulator``.
 
-#: A well-formed test key pair: in the simulator, every ``sk_test_…`` key is an account of its own.
-SIMULATOR_SECRET_KEY = "sk_test_djangoSmartpayTests0001"
-SIMULATOR_PUBLIC_KEY = "pk_test_djangoSmartpayTests0001"
-
-
-@pytest.fixture
-def smartpay_requests() -> list[tuple[str, str]]:
-    """``(method, path)`` of every HTTP request the settings-built client sent to the simulator."""
-    return []
+pytest_plugins = ["django_smartpay.testing.pytest_plugin"]
 
 
 @pytest.fixture
-def simulator(settings, smartpay_requests):
-    """A fresh in-process Smartpay; ``SMARTPAY`` points at it and ``conf.get_client()`` talks to it.
-
-    Webhook deliveries are answered 200 without leaving the process (tests of webhooks
-    set their own ``simulator.webhook_sender``).
-    """
-    from django_smartpay import conf
-    from django_smartpay.simulator import Simulator
-
-    sim = Simulator()
-    sim.webhook_sender = lambda url, headers, body: 200
-    session = sim.session()
-
-    def record(response, *args, **kwargs):
-        smartpay_requests.append((response.request.method, response.request.path_url))
-
-    session.hooks["response"].append(record)
-    settings.SMARTPAY = {
-        **getattr(settings, "SMARTPAY", {}),
-        "SECRET_KEY": SIMULATOR_SECRET_KEY,
-        "PUBLIC_KEY": SIMULATOR_PUBLIC_KEY,
-        "API_BASE": sim.api_base,
-        "MAX_RETRIES": 0,
-    }
-    with conf.use_http_session(session):
-        yield sim
-    session.close()
-
-
-@pytest.fixture
-def smartpay_client(simulator):
-    """The settings-built :class:`~django_smartpay.client.SmartpayClient`, routed to ``simulator``."""
-    from django_smartpay import conf
-
-    return conf.get_client()
+def simulator(smartpay_simulator):
+    """The in-process Smartpay of ``smartpay_simulator`` (``SMARTPAY`` points at it)."""
+    return smartpay_simulator

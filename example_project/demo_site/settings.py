@@ -3,6 +3,11 @@
 SQLite beside this file, Celery eager unless ``CELERY_BROKER_URL`` is set, and the
 Smartpay simulator on 127.0.0.1:8765 (``manage.py demo`` starts it).  Any well-formed
 test key is an account of its own in the simulator, so the keys below need no sign-up.
+
+Environment variables (all optional): ``DEMO_DATABASE`` (SQLite file),
+``SMARTPAY_SIMULATOR_HOST``/``SMARTPAY_SIMULATOR_PORT``, ``SMARTPAY_API_BASE``,
+``SMARTPAY_SECRET_KEY``/``SMARTPAY_PUBLIC_KEY``, ``CELERY_BROKER_URL``,
+``DJANGO_DEBUG``, ``DJANGO_SECRET_KEY``.
 """
 
 import os
@@ -21,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
     "django_smartpay",
     "shop",
 ]
@@ -58,6 +64,9 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DATABASE", str(BASE_DIR / "db.sqlite3")),
+        # The shop and the simulator's webhooks write at the same time: wait for the lock,
+        # and take it at the start of each transaction rather than upgrading mid-way.
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
 
@@ -68,7 +77,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "shop:login"
+LOGIN_REDIRECT_URL = "shop:home"
+LOGOUT_REDIRECT_URL = "shop:home"
 
 SIMULATOR_HOST = os.environ.get("SMARTPAY_SIMULATOR_HOST", "127.0.0.1")
 SIMULATOR_PORT = int(os.environ.get("SMARTPAY_SIMULATOR_PORT", "8765"))
@@ -77,7 +88,13 @@ SMARTPAY = {
     "SECRET_KEY": os.environ.get("SMARTPAY_SECRET_KEY", "sk_test_exampleShopDemo0000000001"),
     "PUBLIC_KEY": os.environ.get("SMARTPAY_PUBLIC_KEY", "pk_test_exampleShopDemo0000000001"),
     "API_BASE": os.environ.get("SMARTPAY_API_BASE", f"http://{SIMULATOR_HOST}:{SIMULATOR_PORT}/v1"),
+    # Token checkouts started through the REST API (/api/smartpay/tokens/checkout/) come back here.
+    "CHECKOUT_SUCCESS_URL": "/account/",
+    "CHECKOUT_CANCEL_URL": "/account/",
 }
+# ``manage.py demo`` registers the shop's webhook URL with the simulator, which stores the
+# endpoint's signing secret on its WebhookEndpoint row; WEBHOOK_SECRETS can stay empty.
+SILENCED_SYSTEM_CHECKS = ["smartpay.W002"]
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ

@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -5,4 +6,16 @@ from . import views
 app_name = "shop"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="shop/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("subscribe/", views.subscribe, name="subscribe"),
+    path("subscribe/success/", views.subscribe_success, name="subscribe-success"),
+    path("subscribe/cancel/", views.subscribe_cancel, name="subscribe-cancel"),
+    path("buy/<slug:slug>/", views.buy, name="buy"),
+    path("purchase/success/", views.purchase_success, name="purchase-success"),
+    path("purchase/cancel/", views.purchase_cancel, name="purchase-cancel"),
+    path("account/", views.account, name="account"),
+    path("account/schedules/<int:pk>/cancel/", views.cancel_schedule, name="cancel-schedule"),
+    path("account/tokens/<str:smartpay_id>/remove/", views.remove_token, name="remove-token"),
 ]

@@ -1,25 +1,32 @@
 """``manage.py demo``: everything the example needs, then the server.
 
 Migrates the SQLite database, creates the demo logins, starts the Smartpay simulator
-as a child process (unless one already answers on the configured port), prints the
-URLs, and runs Django's development server until Ctrl+C, then stops the simulator.
+as a child process (unless one already answers on the configured port), registers the
+shop's webhook URL with it (so its signed webhooks update the shop), prints the URLs,
+and runs Django's development server until Ctrl+C (or SIGTERM), then stops the simulator.
 """
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
+from django_smartpay import services
 from django_smartpay.conf import get_client
+from django_smartpay.models import WebhookEndpoint
 
 DEMO_USERS = [
     # (username, password, is_staff)
@@ -39,12 +46,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Set everything up, check the simulator answers, then stop (used by the tests).",
         )
+        parser.add_argument(
+            "--fresh",
+            action="store_true",
+            help="Empty the database first (the simulator forgets everything when it stops).",
+        )
 
-    def handle(self, *args, addrport: str, no_serve: bool, **options):
+    def handle(self, *args, addrport: str, no_serve: bool, fresh: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        if fresh:
+            call_command("flush", interactive=False, verbosity=0)
         self._create_users()
+        signal.signal(signal.SIGTERM, _interrupt)  # stop the simulator on SIGTERM too
         with self._simulator() as api_base:
-            self._print_banner(addrport, api_base)
+            endpoint = self._register_webhooks(addrport)
+            self._print_banner(addrport, api_base, endpoint)
             if no_serve:
                 # Prove the shop's settings-built client reaches the simulator.
                 get_client().list_orders(max_results=1)
@@ -62,6 +78,21 @@ class Command(BaseCommand):
                 user.email = f"{username}@example.com"
                 user.save()
 
+    def _register_webhooks(self, addrport: str) -> WebhookEndpoint:
+        """The shop's endpoint in the simulator, registered once; its signing secret is on the row."""
+        url = f"http://{addrport}{reverse('smartpay:webhook')}"
+        known = {
+            data["id"]
+            for data in get_client().iter_webhook_endpoints()
+            if data["url"] == url and data.get("active", True)
+        }
+        endpoint = WebhookEndpoint.objects.filter(smartpay_id__in=known).exclude(signing_secret="").first()
+        if endpoint is None:
+            endpoint = services.create_webhook_endpoint(url, description="django_smartpay example shop")
+        # Rows of endpoints a previous simulator run made are of no use any more.
+        WebhookEndpoint.objects.exclude(smartpay_id__in=known | {endpoint.smartpay_id}).delete()
+        return endpoint
+
     @contextmanager
     def _simulator(self) -> Iterator[str]:
         host, port = settings.SIMULATOR_HOST, settings.SIMULATOR_PORT
@@ -74,6 +105,8 @@ class Command(BaseCommand):
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             self._wait_ready(process)
+            # Keep reading its output so that it can never block on a full pipe.
+            threading.Thread(target=_drain, args=(process,), daemon=True).start()
             yield api_base
         finally:
             process.terminate()
@@ -93,18 +126,30 @@ class Command(BaseCommand):
                 return
         raise CommandError(f"The Smartpay simulator was not ready within {READY_TIMEOUT:.0f} s.")
 
-    def _print_banner(self, addrport: str, api_base: str) -> None:
+    def _print_banner(self, addrport: str, api_base: str, endpoint: WebhookEndpoint) -> None:
         shop = f"http://{addrport}/"
         lines = [
             "",
             "django_smartpay example shop",
             f"  Shop:      {shop}",
             f"  Admin:     {shop}admin/   (login admin / admin)",
-            "  Customer:  alice / alice",
+            "  Customer:  alice / alice   (or sign up)",
+            f"  REST API:  {shop}api/smartpay/   (schema: {shop}api/smartpay/schema/)",
             f"  Smartpay:  {api_base}   (local simulator; no network, no account)",
+            f"  Webhooks:  {endpoint.url}   (registered as {endpoint.smartpay_id})",
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _drain(process: subprocess.Popen) -> None:
+    assert process.stdout is not None
+    for _line in process.stdout:
+        pass
 
 
 def _answers(api_base: str) -> bool:

@@ -1,0 +1,216 @@
+"""View sets of the signed-in user's tokens, orders and charge schedules (see the package docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import charging, services
+from ...exceptions import (
+    SmartpayAuthenticationError,
+    SmartpayConnectionError,
+    SmartpayError,
+    SmartpayServerError,
+    SmartpayValidationError,
+)
+from ...models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge, TokenStatus
+from . import serializers as s
+from .schema import OpenApiResponse, extend_schema, extend_schema_view, view_schema
+
+#: Ids in URLs: Smartpay's id characters only.
+TOKEN_ID_PATTERN = r"paytok_(?:test|live)_[0-9A-Za-z]+"
+ORDER_ID_PATTERN = r"order_(?:test|live)_[0-9A-Za-z]+"
+
+
+class SmartpayRefused(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Smartpay refused the request.")
+    default_code = "smartpay_refused"
+
+
+class SmartpayUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("Smartpay cannot be reached right now. Please try again later.")
+    default_code = "smartpay_unavailable"
+
+
+def api_exception(exc: SmartpayError) -> exceptions.APIException:
+    """The REST answer to an error of a service: 400, 409 or 503 (never a secret or a traceback)."""
+    if isinstance(exc, SmartpayValidationError):
+        return exceptions.ValidationError(exc.details or [exc.message], code=exc.error_code or "invalid")
+    if isinstance(exc, SmartpayConnectionError | SmartpayServerError | SmartpayAuthenticationError):
+        return SmartpayUnavailable()
+    if exc.status_code is None or exc.status_code >= 500:
+        return SmartpayUnavailable()
+    return SmartpayRefused(detail=exc.message or SmartpayRefused.default_detail, code=exc.error_code)
+
+
+class OwnObjectsMixin:
+    """Authenticated users only; ``get_queryset`` holds only the user's rows, so others' are 404."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    schema = view_schema()
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, SmartpayError):
+            exc = api_exception(exc)
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Your tokens (saved Smartpay payment methods)")),
+    retrieve=extend_schema(summary=_("One of your tokens")),
+    destroy=extend_schema(summary=_("Delete the token at Smartpay (final)")),
+)
+class TokenViewSet(
+    OwnObjectsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.TokenSerializer
+    lookup_field = "smartpay_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = TOKEN_ID_PATTERN
+
+    def get_queryset(self) -> QuerySet[Token]:
+        return (
+            Token.objects.filter(user_id=self.request.user.pk)
+            .exclude(status=TokenStatus.DELETED)
+            .order_by("-smartpay_created", "-pk")
+        )
+
+    def perform_destroy(self, instance: Token) -> None:
+        services.delete_token(instance)
+
+    def _changed(self, token: Token) -> Response:
+        return Response(self.get_serializer(token).data)
+
+    @extend_schema(request=None, responses=s.TokenSerializer, summary=_("Stop the token from being charged"))
+    @action(detail=True, methods=["post"])
+    def disable(self, request: Request, id: str | None = None) -> Response:
+        return self._changed(services.disable_token(self.get_object()))
+
+    @extend_schema(request=None, responses=s.TokenSerializer, summary=_("Allow a disabled token again"))
+    @action(detail=True, methods=["post"])
+    def enable(self, request: Request, id: str | None = None) -> Response:
+        return self._changed(services.enable_token(self.get_object()))
+
+    @extend_schema(
+        request=s.TokenCheckoutSerializer,
+        responses={201: s.CheckoutSessionSerializer},
+        summary=_("Start a token checkout; redirect the shopper to the returned url"),
+    )
+    @action(detail=False, methods=["post"], serializer_class=s.TokenCheckoutSerializer)
+    def checkout(self, request: Request) -> Response:
+        serializer = s.TokenCheckoutSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        session = services.create_token_checkout_session(user=request.user, **serializer.validated_data)
+        return Response(s.CheckoutSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Your orders, with their payments and refunds")),
+    retrieve=extend_schema(summary=_("One of your orders")),
+)
+class OrderViewSet(OwnObjectsMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.OrderSerializer
+    lookup_field = "smartpay_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = ORDER_ID_PATTERN
+
+    def get_queryset(self) -> QuerySet[Order]:
+        refunds = Refund.objects.order_by("smartpay_created", "pk")
+        payments = Payment.objects.order_by("smartpay_created", "pk").prefetch_related(
+            Prefetch("refunds", queryset=refunds)
+        )
+        return (
+            Order.objects.filter(user_id=self.request.user.pk)
+            .prefetch_related(Prefetch("payments", queryset=payments))
+            .order_by("-smartpay_created", "-pk")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Your charge schedules, with their charges")),
+    retrieve=extend_schema(summary=_("One of your charge schedules")),
+    create=extend_schema(
+        request=s.ScheduleCreateSerializer,
+        responses={201: s.ChargeScheduleSerializer},
+        summary=_("Charge one of your tokens on a schedule"),
+    ),
+)
+class ChargeScheduleViewSet(
+    OwnObjectsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.ChargeScheduleSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> QuerySet[ChargeSchedule]:
+        charges = TokenCharge.objects.order_by("-created", "-pk")
+        return (
+            ChargeSchedule.objects.filter(token__user_id=self.request.user.pk)
+            .prefetch_related(Prefetch("charges", queryset=charges))
+            .order_by("-created", "-pk")
+        )
+
+    def get_serializer_class(self) -> type:
+        return s.ScheduleCreateSerializer if self.action == "create" else s.ChargeScheduleSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        schedule = self.create_schedule(dict(serializer.validated_data))
+        return self._show(schedule.pk, status.HTTP_201_CREATED)
+
+    def create_schedule(self, fields: dict[str, Any]) -> ChargeSchedule:
+        """Create the schedule from validated fields (override to price it from your own plans)."""
+        token = fields.pop("token")
+        return charging.create_schedule(token, fields.pop("amount"), fields.pop("currency"), **fields)
+
+    def _show(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        schedule = self.get_queryset().get(pk=pk)
+        return Response(
+            s.ChargeScheduleSerializer(schedule, context=self.get_serializer_context()).data, code
+        )
+
+    @extend_schema(request=None, responses=s.ChargeScheduleSerializer, summary=_("Pause the schedule"))
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str | None = None) -> Response:
+        return self._show(charging.pause_schedule(self.get_object()).pk)
+
+    @extend_schema(request=None, responses=s.ChargeScheduleSerializer, summary=_("Resume a paused schedule"))
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        return self._show(charging.resume_schedule(self.get_object()).pk)
+
+    @extend_schema(
+        request=None,
+        responses={200: s.ChargeScheduleSerializer, 404: OpenApiResponse(description="Not yours")},
+        summary=_("Cancel the schedule for good"),
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._show(charging.cancel_schedule(self.get_object()).pk)
+
+
+__all__ = [
+    "ChargeScheduleViewSet",
+    "OrderViewSet",
+    "OwnObjectsMixin",
+    "SmartpayRefused",
+    "SmartpayUnavailable",
+    "TokenViewSet",
+    "api_exception",
+]

@@ -1,0 +1,121 @@
+"""How the example shop uses django_smartpay: everything goes through its services.
+
+Subscribing
+    1. :func:`start_subscription`: a token checkout (``services.create_token_checkout_session``)
+       for the signed-in user; the browser goes to Smartpay's checkout page.
+    2. The shopper approves; Smartpay sends them to the success page and, separately,
+       ``token.approved`` to the shop's webhook URL.
+    3. :func:`finish_subscription` (the success page) reads the checkout back from Smartpay,
+       so it does not depend on the webhook having arrived, then writes a monthly
+       ``ChargeSchedule`` of the saved token and charges its first month at once
+       (Celery beat charges the following months; here Celery runs eagerly).
+
+Buying once
+    :func:`start_purchase` is a standard checkout with ``capture_method="manual"``: the
+    order is authorized at checkout and captured by staff from the admin when it ships.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+
+from django_smartpay import charging, services
+from django_smartpay.models import ChargeSchedule, ChargeScheduleStatus, Order, Token, TokenStatus
+
+from .catalog import PLAN, SHIPPING_ADDRESS, SHIPPING_FEE, Product
+
+SUBSCRIPTION_CHECKOUT = "shop.subscription_checkout"
+PURCHASE_CHECKOUT = "shop.purchase_checkout"
+
+
+def _customer(user: Any) -> dict[str, str]:
+    return {"email_address": user.email} if user.email else {}
+
+
+def _absolute(request: HttpRequest, name: str) -> str:
+    return request.build_absolute_uri(reverse(name))
+
+
+def start_subscription(request: HttpRequest) -> str:
+    """Start a token checkout for the plan; return the Smartpay URL to send the browser to."""
+    session = services.create_token_checkout_session(
+        success_url=_absolute(request, "shop:subscribe-success"),
+        cancel_url=_absolute(request, "shop:subscribe-cancel"),
+        user=request.user,
+        customer_info=_customer(request.user),
+        reference=f"club-{request.user.pk}-{secrets.token_hex(4)}",
+        metadata={"plan": PLAN.slug},
+    )
+    request.session[SUBSCRIPTION_CHECKOUT] = session.smartpay_id
+    return session.url
+
+
+def active_schedule(user: Any) -> ChargeSchedule | None:
+    return (
+        ChargeSchedule.objects.filter(token__user=user)
+        .exclude(status__in=[ChargeScheduleStatus.CANCELED, ChargeScheduleStatus.COMPLETED])
+        .first()
+    )
+
+
+def finish_subscription(request: HttpRequest) -> ChargeSchedule | None:
+    """After the checkout: the schedule of the approved token (created once), or ``None``."""
+    checkout_id = request.session.get(SUBSCRIPTION_CHECKOUT)
+    if not checkout_id:
+        return active_schedule(request.user)
+    session = services.sync_by_id(checkout_id)  # the checkout and its token, as Smartpay has them
+    token = Token.objects.filter(smartpay_id=session.token_id, user=request.user).first()
+    if token is None or token.status != TokenStatus.ACTIVE:
+        return None
+    with transaction.atomic():  # one schedule per token, even if the page is loaded twice at once
+        Token.objects.select_for_update().filter(pk=token.pk).first()
+        schedule = ChargeSchedule.objects.filter(token=token).first()
+        created = schedule is None
+        if created:
+            schedule = charging.create_schedule(
+                token,
+                PLAN.price,
+                items=[{"name": PLAN.name, "amount": PLAN.price, "quantity": 1}],
+                shipping_info={"address": SHIPPING_ADDRESS},
+                customer_info=_customer(request.user),
+                interval="monthly",
+                metadata={"plan": PLAN.slug},
+            )
+    if created:
+        # The first month now.  Celery beat runs this every few minutes in production
+        # (django_smartpay.tasks.charge_due_schedules); it charges every due schedule.
+        charging.charge_due_schedules()
+        schedule.refresh_from_db()  # the run moved it to its next period
+    del request.session[SUBSCRIPTION_CHECKOUT]
+    return schedule
+
+
+def start_purchase(request: HttpRequest, product: Product) -> str:
+    """Start a standard checkout with manual capture; return the Smartpay URL."""
+    session = services.create_checkout_session(
+        user=request.user,
+        currency="JPY",
+        items=[{"name": product.name, "amount": product.price, "quantity": 1}],
+        shipping_info={"address": SHIPPING_ADDRESS, "fee_amount": SHIPPING_FEE},
+        customer_info=_customer(request.user),
+        capture_method="manual",
+        reference=f"{product.slug}-{secrets.token_hex(6)}",
+        success_url=_absolute(request, "shop:purchase-success"),
+        cancel_url=_absolute(request, "shop:purchase-cancel"),
+    )
+    request.session[PURCHASE_CHECKOUT] = session.smartpay_id
+    return session.url
+
+
+def finish_purchase(request: HttpRequest) -> Order | None:
+    """After the checkout: the user's order, as Smartpay has it now."""
+    checkout_id = request.session.get(PURCHASE_CHECKOUT)
+    if not checkout_id:
+        return None
+    session = services.sync_by_id(checkout_id)
+    return Order.objects.filter(smartpay_id=session.order_id, user=request.user).first()
