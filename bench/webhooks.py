@@ -34,13 +34,14 @@ import time
 import types
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import django
 import requests
 from django.conf import settings
+
+from tests.settings import database_from_url
 
 SECRET_KEY = "sk_test_benchWebhooks0001"
 WEBHOOK_PATH = "/smartpay/webhook/"
@@ -58,19 +59,13 @@ def database_settings(url: str | None, directory: str, durable: bool) -> dict[st
             "OPTIONS": {"init_command": pragmas} if pragmas else {},
             "CONN_MAX_AGE": None,  # both sides keep their connection, as a production server would
         }
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise SystemExit(f"--database-url: unsupported scheme {parts.scheme!r}")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": None,  # both sides keep their connection, as a production server would
-        "TEST": {"NAME": "bench_django_smartpay"},
-    }
+    try:
+        database = database_from_url(url)  # the test suite's parser: one implementation
+    except ValueError as exc:
+        raise SystemExit(f"--database-url: {exc}") from None
+    database["CONN_MAX_AGE"] = None  # both sides keep their connection, as a production server would
+    database["TEST"] = {"NAME": "bench_django_smartpay"}
+    return database
 
 
 # --- the bench's own app and URLconf ------------------------------------------------------------
