@@ -122,3 +122,32 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_every_subpackage_and_data_file_is_in_the_distribution():
+    """The official SDK's wheel omits a subpackage; ours must ship every one, and its data."""
+    import configparser
+    import fnmatch
+
+    from setuptools import find_packages
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    include = config["options.packages.find"]["include"].split()
+    shipped = set(find_packages(str(ROOT), include=include))
+    on_disk = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in PACKAGE.rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert on_disk - shipped == set(), "directories with Python code but no __init__.py, or not found"
+
+    patterns = config["options.package_data"]["django_smartpay"].split()
+    data_files = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert data_files, "the package ships templates and translations"
+    unshipped = [name for name in data_files if not any(fnmatch.fnmatch(name, p) for p in patterns)]
+    assert unshipped == []
