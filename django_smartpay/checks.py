@@ -19,9 +19,11 @@ Errors
 - ``smartpay.E007`` ``SMARTPAY["TIMEOUT"]`` is not a positive number or a ``(connect, read)`` pair.
 - ``smartpay.E008`` ``SMARTPAY["MAX_RETRIES"]`` is not an integer ≥ 0.
 - ``smartpay.E009`` ``SMARTPAY["WEBHOOK_SECRETS"]`` is not a list of base62
-  secrets or a dict of endpoint id to base62 secret.
+  secrets or a dict of endpoint id to a base62 secret or a non-empty list of them.
 - ``smartpay.E010`` ``SMARTPAY["WEBHOOK_TOLERANCE"]`` is not a positive number of seconds.
 - ``smartpay.E011`` ``SMARTPAY["PROCESS_WEBHOOKS"]`` is not ``"sync"`` or ``"async"``.
+- ``smartpay.E012`` ``SMARTPAY["WEBHOOK_TRUSTED_PROXIES"]`` is not a list of IP
+  addresses or networks (``"10.0.0.1"``, ``"10.0.0.0/8"``, ``"::1"``).
 
 Warnings
 
@@ -189,14 +191,15 @@ def _check_webhooks(options: dict[str, Any]) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     secrets = options["WEBHOOK_SECRETS"]
     if isinstance(secrets, dict):
-        valid = all(isinstance(key, str) and _valid_secret(value) for key, value in secrets.items())
+        valid = all(isinstance(key, str) and _valid_secret_or_list(value) for key, value in secrets.items())
     else:
         valid = isinstance(secrets, list | tuple) and all(map(_valid_secret, secrets))
     if not valid:
         messages.append(
             _error(
                 9,
-                'SMARTPAY["WEBHOOK_SECRETS"] must be a list of signing secrets or a dict of endpoint id to secret.',
+                'SMARTPAY["WEBHOOK_SECRETS"] must be a list of signing secrets, or a dict of endpoint id '
+                "to a secret or a list of secrets.",
                 "Signing secrets are base62 strings (letters and digits) returned when an endpoint is created.",
             )
         )
@@ -209,12 +212,37 @@ def _check_webhooks(options: dict[str, Any]) -> list[CheckMessage]:
                 "stored on WebhookEndpoint rows, which checks cannot see because they make no database query.",
             )
         )
+    if not _valid_networks():
+        messages.append(
+            _error(
+                12,
+                'SMARTPAY["WEBHOOK_TRUSTED_PROXIES"] must be a list of IP addresses or networks.',
+                'For example ["127.0.0.1", "10.0.0.0/8"]: the reverse proxies in front of Django.',
+            )
+        )
     process = options["PROCESS_WEBHOOKS"]
     if process not in ("sync", "async"):
         messages.append(_error(11, f'SMARTPAY["PROCESS_WEBHOOKS"] must be "sync" or "async": {process!r}.'))
     elif process == "async" and importlib.util.find_spec("celery") is None:
         messages.append(_warning(4, 'SMARTPAY["PROCESS_WEBHOOKS"] is "async" but Celery is not installed.'))
     return messages
+
+
+def _valid_secret_or_list(value: object) -> bool:
+    if isinstance(value, list | tuple):
+        return bool(value) and all(map(_valid_secret, value))
+    return _valid_secret(value)
+
+
+def _valid_networks() -> bool:
+    """The webhook view's own parser decides (one implementation); it raises on a bad entry."""
+    from .webhooks.network import trusted_proxies
+
+    try:
+        trusted_proxies()
+    except ImproperlyConfigured:
+        return False
+    return True
 
 
 def _webhook_routed() -> bool:

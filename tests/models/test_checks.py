@@ -74,6 +74,10 @@ def test_registered_with_the_smartpay_tag():
         ({**GOOD, "WEBHOOK_SECRETS": "gybcsjix"}, ["smartpay.E009"]),
         ({**GOOD, "WEBHOOK_SECRETS": ["not-base62!"]}, ["smartpay.E009"]),
         ({**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": ""}}, ["smartpay.E009"]),
+        ({**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": []}}, ["smartpay.E009"]),
+        ({**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": ["gybcsjix", "bad!"]}}, ["smartpay.E009"]),
+        ({**GOOD, "WEBHOOK_TRUSTED_PROXIES": "10.0.0.1"}, ["smartpay.E012"]),
+        ({**GOOD, "WEBHOOK_TRUSTED_PROXIES": ["10.0.0.0/8", "proxy.example"]}, ["smartpay.E012"]),
         ({**GOOD, "WEBHOOK_TOLERANCE": 0}, ["smartpay.E010"]),
         ({**GOOD, "WEBHOOK_TOLERANCE": "300"}, ["smartpay.E010"]),
         ({**GOOD, "PROCESS_WEBHOOKS": "later"}, ["smartpay.E011"]),
@@ -136,3 +140,10 @@ def test_async_processing_without_celery_warns(monkeypatch):
         importlib.util, "find_spec", lambda name, *a: None if name == "celery" else real(name, *a)
     )
     assert ids({**GOOD, "PROCESS_WEBHOOKS": "async"}) == ["smartpay.W004"]
+
+
+def test_accepted_forms_of_webhook_settings_are_silent():
+    """Every form the webhook view accepts passes the checks (rotation per endpoint, proxies)."""
+    rotation = {"webhookendpoint_test_a": ["gybcsjixKyBW2d4z6iNPlaYzHUMtawnodwZt3W0q", "MOCKSECRETKEY"]}
+    assert ids({**GOOD, "WEBHOOK_SECRETS": rotation}) == []
+    assert ids({**GOOD, "WEBHOOK_TRUSTED_PROXIES": ["127.0.0.1", "10.0.0.0/8", "::1"]}) == []
