@@ -6,7 +6,8 @@ row and of a new object.  Compiling them costs several times what executing them
 (≈250 µs each against ≈30 µs on SQLite), so this module compiles each one **once per
 connection and model, with the ORM itself**, keeps the SQL text, and then only binds
 the parameters (``field.pre_save`` and ``field.get_db_prep_save``, as the ORM does) and
-converts the results (the ORM's converters, as the ORM does).
+converts the results (the ORM's converters, as the ORM does).  :func:`get_by_pk` does
+the same for a plain read of one row by primary key (the charge claim's read-back).
 
 Whenever a plan cannot be reused verbatim (a default manager that filters, a field with
 a custom placeholder, an expression as a value, converters on the primary key, model
@@ -61,11 +62,21 @@ def _plan(connection: Any, kind: Any, model: type[models.Model], build: Any) -> 
 # --- SELECT … FOR UPDATE by Smartpay id ---------------------------------------------------------
 
 
-def _build_select(connection: Any, model: type[models.Model]) -> _SelectPlan | None:
-    queryset = model.objects.db_manager(connection.alias).select_for_update().filter(smartpay_id=_PLACEHOLDER)
+#: Stands for the looked-up value while the ORM compiles a plan (an integer for a primary key).
+_PK_PLACEHOLDER = -0x7FFF_FAB7
+
+
+def _build_select(
+    connection: Any, model: type[models.Model], lookup: str = "smartpay_id", lock: bool = True
+) -> _SelectPlan | None:
+    placeholder = _PK_PLACEHOLDER if lookup == "pk" else _PLACEHOLDER
+    queryset = model.objects.db_manager(connection.alias).all()
+    if lock:
+        queryset = queryset.select_for_update()
+    queryset = queryset.filter(**{lookup: placeholder})
     compiler = queryset.query.get_compiler(using=connection.alias)
     sql, params = compiler.as_sql()
-    if tuple(params) != (_PLACEHOLDER,) or compiler.klass_info is None or compiler.annotation_col_map:
+    if tuple(params) != (placeholder,) or compiler.klass_info is None or compiler.annotation_col_map:
         return None
     columns = [column for column, _sql, _alias in compiler.select]
     attnames = [column.target.attname for column in columns]
@@ -75,17 +86,10 @@ def _build_select(connection: Any, model: type[models.Model]) -> _SelectPlan | N
     return _SelectPlan(sql, attnames, converters)
 
 
-def select_for_update(model: type[models.Model], smartpay_id: str) -> list[models.Model] | None:
-    """``model.objects.select_for_update().filter(smartpay_id=…)``, or ``None``: use the ORM."""
-    using = router.db_for_write(model)
+def _fetch(model: type[models.Model], using: str, plan: _SelectPlan, value: Any) -> list[models.Model]:
     connection = connections[using]
-    if connection.features.has_select_for_update and connection.get_autocommit():
-        return None  # the ORM raises TransactionManagementError: let it
-    plan = _plan(connection, "select", model, _build_select)
-    if plan is None:
-        return None
     with connection.cursor() as cursor:
-        cursor.execute(plan.sql, (smartpay_id,))
+        cursor.execute(plan.sql, (value,))
         rows = cursor.fetchall()
     found = []
     for values in rows:
@@ -98,6 +102,31 @@ def select_for_update(model: type[models.Model], smartpay_id: str) -> list[model
                 values[pos] = value
         found.append(model.from_db(using, plan.attnames, values))
     return found
+
+
+def select_for_update(model: type[models.Model], smartpay_id: str) -> list[models.Model] | None:
+    """``model.objects.select_for_update().filter(smartpay_id=…)``, or ``None``: use the ORM."""
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if connection.features.has_select_for_update and connection.get_autocommit():
+        return None  # the ORM raises TransactionManagementError: let it
+    plan = _plan(connection, "select", model, _build_select)
+    if plan is None:
+        return None
+    return _fetch(model, using, plan, smartpay_id)
+
+
+def get_by_pk(model: type[models.Model], pk: int) -> models.Model | bool | None:
+    """``model.objects.filter(pk=…).first()``: the row or ``None``; ``False``: use the ORM."""
+    if type(pk) is not int or model._meta.pk is not model._meta.auto_field:
+        return False
+    using = router.db_for_read(model)
+    connection = connections[using]
+    plan = _plan(connection, "get", model, partial(_build_select, lookup="pk", lock=False))
+    if plan is None:
+        return False
+    rows = _fetch(model, using, plan, pk)
+    return rows[0] if rows else None
 
 
 # --- INSERT of one new row ---------------------------------------------------------------------

@@ -32,13 +32,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import conf
+from .. import conf, fastrows
 from ..exceptions import (
     SmartpayConflictError,
     SmartpayConnectionError,
@@ -47,7 +47,7 @@ from ..exceptions import (
     SmartpayServerError,
 )
 from ..models import OrderStatus, TokenCharge, TokenChargeStatus
-from ..sync import sync_object
+from ..sync import sync_object_in_transaction
 from . import policy
 from .events import send_after_commit, stop_token_charges
 
@@ -130,7 +130,9 @@ def _claim_pending(charge_id: int) -> TokenCharge | None:
     )
     if not claimed:
         return None
-    charge = TokenCharge.objects.filter(pk=charge_id).first()
+    charge = fastrows.get_by_pk(TokenCharge, charge_id)  # the ORM's SELECT, compiled once
+    if charge is False:
+        charge = TokenCharge.objects.filter(pk=charge_id).first()
     if charge is None or charge.status != TokenChargeStatus.PROCESSING or charge.claimed_at != now:
         return None
     return charge
@@ -302,8 +304,29 @@ def record_order(
         else {"status": TokenChargeStatus.PROCESSING, "attempts": charge.attempts}
     )
     now = timezone.now()
+    for attempt in (1, 2):
+        try:
+            return _record(charge, data, new_status, guard, now, sent=sent)
+        except IntegrityError:
+            # Another process inserted the same order first (its webhook); the retry updates it.
+            if attempt == 2:
+                raise
+            logger.info("smartpay: charge %s: order inserted concurrently, retrying once", charge.reference)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _record(
+    charge: TokenCharge,
+    data: dict[str, Any],
+    new_status: str | None,
+    guard: dict[str, Any],
+    now: dt.datetime,
+    *,
+    sent: bool,
+) -> Outcome:
+    """One try of :func:`record_order`: the order synced and the charge settled in one transaction."""
     with transaction.atomic():
-        sync_object(data)
+        sync_object_in_transaction(data)
         rows = TokenCharge.objects.filter(pk=charge.pk, **guard)
         if new_status is None:
             # The order exists but is not decided yet (never the case for token orders so far).

@@ -289,3 +289,28 @@ def test_schedule_of_the_charge_is_untouched_by_a_transient_error(token, charge_
     shop.sim.faults.add("POST", "/v1/orders", status=503, count=1)
     run_charge(charge.pk)
     assert ChargeSchedule.objects.get(pk=schedule.pk).status == ChargeScheduleStatus.ACTIVE
+
+
+def test_recording_retries_once_when_a_webhook_inserted_the_order_first(token, charge_kwargs, monkeypatch):
+    """record_order syncs inside its own transaction (no savepoint), so it retries that transaction."""
+    from django.db import IntegrityError
+
+    from django_smartpay.charging import process
+    from django_smartpay.models import Order
+
+    charge = _pending(token, charge_kwargs)
+    real = process.sync_object_in_transaction
+    calls = []
+
+    def racing(data, **kwargs):
+        calls.append(data["id"])
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(process, "sync_object_in_transaction", racing)
+    assert run_charge(charge.pk).status == TokenChargeStatus.SUCCEEDED
+    charge.refresh_from_db()
+    assert len(calls) == 2
+    assert charge.status == TokenChargeStatus.SUCCEEDED
+    assert list(Order.objects.values_list("smartpay_id", flat=True)) == [charge.order_id]

@@ -24,6 +24,18 @@ def test_select_for_update_gives_the_rows_the_orm_gives(api):
     assert fast.smartpay_created.tzinfo is not None and isinstance(fast.data, dict)
 
 
+@pytest.mark.django_db
+def test_get_by_pk_gives_the_row_the_orm_gives(api):
+    stored = sync_object(api.client.create_checkout_session(mode="token", **_urls())["token"])
+    fast = fastrows.get_by_pk(Token, stored.pk)
+    orm = Token.objects.filter(pk=stored.pk).first()
+    for field in Token._meta.concrete_fields:
+        assert getattr(fast, field.attname) == getattr(orm, field.attname), field.name
+    assert fast._state.db == orm._state.db and not fast._state.adding
+    assert fastrows.get_by_pk(Token, stored.pk + 1000) is None
+    assert fastrows.get_by_pk(Token, str(stored.pk)) is False  # not an int: left to the ORM
+
+
 @pytest.mark.django_db(transaction=True)
 def test_select_for_update_outside_a_transaction_is_left_to_the_orm():
     from django.db import connection

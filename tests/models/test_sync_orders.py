@@ -167,6 +167,19 @@ def test_expanded_payment_syncs_order_and_refunds(api, smartpay_client):
     assert (payment.refunded_amount, order.captured_amount, order.refunded_amount) == (400, 2000, 400)
 
 
+def test_token_order_after_its_payment_gets_totals_and_token_user(api, smartpay_client, user):
+    """One statement reads both for a lone new token order: the payment synced first and the token's user."""
+    token_data = api.token()
+    sync_object(token_data, user=user)
+    order_data = api.token_order(token_data["id"])
+    (payment_id,) = order_data["payments"]
+    sync_object(smartpay_client.get_payment(payment_id))
+    order = sync_object(order_data)
+    assert (order.user_id, order.captured_amount, order.refunded_amount) == (user.pk, order_data["amount"], 0)
+    order.refresh_from_db()
+    assert (order.user_id, order.captured_amount, order.refunded_amount) == (user.pk, order_data["amount"], 0)
+
+
 def test_token_order_before_token_links_and_inherits_user(api, smartpay_client, user):
     token_data = api.token()
     order = sync_object(api.token_order(token_data["id"]))
