@@ -9,14 +9,17 @@ object without sending an event for it:
 ``payment.created``
     A capture can close its order (``requires_capture`` → ``succeeded``: a full
     capture, or ``cancelRemainder: "automatic"``), and no ``order.*`` event says so.
-    When the local order is still ``requires_capture`` after the payment is stored,
-    the order is fetched (``GET /orders/{id}``) and synced.  An automatic capture's
+    When the local order is still ``requires_capture``, the order is fetched (``GET /orders/{id}``) and synced.  An automatic capture's
     order arrives already ``succeeded`` in ``order.authorized``: no call then.
 ``refund.created``
     A refund that brings the refunds of a payment to its amount turns the payment
-    ``refunded``, again without an event.  When the local payment is fully refunded
-    by its local refund rows but not yet ``refunded``, it is fetched
+    ``refunded``, again without an event.  When this refund brings the local succeeded
+    refunds to the payment's amount and the payment is not yet ``refunded``, it is fetched
     (``GET /payments/{id}``) and synced.  Partial refunds make no call.
+
+Both calls happen before the event's transaction starts (:func:`fetch_follow_up`), so
+no row lock is held while Smartpay answers; the fetched object is synced in the same
+transaction as the event's own.
 
 ``token.deleted`` keeps the token row, with status ``deleted``.  Types not listed in
 :data:`EVENT_OBJECTS` (``payout.*``, ``merchant_user.*``, anything new) are stored as
@@ -30,12 +33,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import F
 
 from django_smartpay import conf, sync
 from django_smartpay.client import constants as c
-from django_smartpay.models import Order, OrderStatus, Payment, PaymentStatus, Refund, TokenStatus
-from django_smartpay.sync import sync_object
+from django_smartpay.models import (
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    TokenStatus,
+)
 
 #: Handled event types and the ``object`` their ``eventData.data`` must be.
 EVENT_OBJECTS: dict[str, str] = {
@@ -61,27 +70,65 @@ EVENT_OBJECTS: dict[str, str] = {
 REFETCHING_EVENTS = frozenset({c.EVENT_PAYMENT_CREATED, c.EVENT_REFUND_CREATED})
 
 
-def _order_after_capture(payment: Payment) -> None:
-    if not payment.order_id:
-        return
-    if Order.objects.filter(smartpay_id=payment.order_id, status=OrderStatus.REQUIRES_CAPTURE).exists():
-        sync_object(conf.get_client().get_order(payment.order_id))
+def _id_of(value: Any) -> str | None:
+    """An id reference: the string itself, or the ``id`` of an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
-def _payment_after_refund(refund: Refund) -> None:
-    if not refund.payment_id:
-        return
-    fully_refunded = Payment.objects.filter(
-        smartpay_id=refund.payment_id, refunded_amount__gte=F("amount"), amount__gt=0
-    ).exclude(status=PaymentStatus.REFUNDED)
-    if fully_refunded.exists():
-        sync_object(conf.get_client().get_payment(refund.payment_id))
+def _order_after_capture(payment: dict[str, Any]) -> dict[str, Any] | None:
+    order_id = _id_of(payment.get("order"))
+    if order_id is None:
+        return None
+    if Order.objects.filter(smartpay_id=order_id, status=OrderStatus.REQUIRES_CAPTURE).exists():
+        return conf.get_client().get_order(order_id)
+    return None
 
 
-_FOLLOW_UPS: dict[str, Callable[[Any], None]] = {
+def _payment_after_refund(refund: dict[str, Any]) -> dict[str, Any] | None:
+    """Fetch the payment when this refund brings its succeeded refunds to its amount.
+
+    The local total counts succeeded refunds only (as sync does); the refund of this
+    event may already be stored (a redelivery), so its stored share is taken out first.
+    """
+    payment_id, amount = _id_of(refund.get("payment")), refund.get("amount")
+    if payment_id is None or isinstance(amount, bool) or not isinstance(amount, int):
+        return None
+    payment = (
+        Payment.objects.filter(smartpay_id=payment_id, amount__gt=0)
+        .exclude(status=PaymentStatus.REFUNDED)
+        .values_list("amount", "refunded_amount")
+        .first()
+    )
+    if payment is None:
+        return None
+    stored = Refund.objects.filter(smartpay_id=refund.get("id"), status=RefundStatus.SUCCEEDED).values_list(
+        "amount", flat=True
+    )
+    total = payment[1] - sum(stored)
+    if refund.get("status") == RefundStatus.SUCCEEDED:
+        total += amount
+    if total >= payment[0]:
+        return conf.get_client().get_payment(payment_id)
+    return None
+
+
+_FOLLOW_UPS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
     c.EVENT_PAYMENT_CREATED: _order_after_capture,
     c.EVENT_REFUND_CREATED: _payment_after_refund,
 }
+
+
+def fetch_follow_up(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The second object an event changed without an event of its own, fetched from Smartpay.
+
+    Called *before* the event's transaction, so no row lock is held during the HTTP
+    call; :func:`apply_event` then syncs the answer with the event's object.  A failed
+    call raises, and the event is recorded as failed (500, so Smartpay redelivers).
+    """
+    decide = _FOLLOW_UPS.get(event_type)
+    return decide(data) if decide is not None else None
 
 
 def _upsert(data: dict[str, Any]) -> models.Model:
@@ -93,19 +140,20 @@ def _upsert(data: dict[str, Any]) -> models.Model:
     return sync.sync_object_in_transaction(data)
 
 
-def apply_event(event_type: str, data: dict[str, Any]) -> models.Model:
+def apply_event(
+    event_type: str, data: dict[str, Any], follow_up: dict[str, Any] | None = None
+) -> models.Model:
     """Apply a handled event's object to the local tables; return the object's row.
 
     Must run inside a transaction (the event row's), which the caller retries once on
-    ``IntegrityError``: the object and the follow-up of ``payment.created`` /
-    ``refund.created`` commit or roll back together with the event.
+    ``IntegrityError``: the object and ``follow_up`` (from :func:`fetch_follow_up`,
+    fetched before the transaction) commit or roll back together with the event.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("apply_event() must be called inside transaction.atomic()")
     if event_type == c.EVENT_TOKEN_DELETED and data.get("status") != TokenStatus.DELETED:
         data = {**data, "status": TokenStatus.DELETED.value}
     obj = _upsert(data)
-    follow_up = _FOLLOW_UPS.get(event_type)
     if follow_up is not None:
-        follow_up(obj)
+        _upsert(follow_up)
     return obj

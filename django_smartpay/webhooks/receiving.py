@@ -46,7 +46,7 @@ from django_smartpay.models.events import FINAL_STATUSES, WebhookEventStatus
 
 from . import errors
 from .envelope import Envelope, parse
-from .processing import EVENT_OBJECTS, apply_event
+from .processing import EVENT_OBJECTS, apply_event, fetch_follow_up
 from .verification import SignedHeaders
 
 logger = logging.getLogger("django_smartpay.webhooks")
@@ -306,12 +306,13 @@ def _process_first(event: WebhookEvent, envelope: Envelope, state: StoredState) 
         event.processed_at = timezone.now()
         inserted = False
         try:
+            follow_up = fetch_follow_up(envelope.type, envelope.data or {})  # before any row lock
             with transaction.atomic():
                 if not fastrows.insert(event):
                     event.save(force_insert=True)
                 inserted = True
                 _on_commit(signals.webhook_received, event=event)
-                obj = apply_event(envelope.type, envelope.data or {})
+                obj = apply_event(envelope.type, envelope.data or {}, follow_up)
                 _on_commit(signals.webhook_processed, event=event, event_type=event.type, obj=obj)
             return Outcome(200, "processed", event)
         except IntegrityError as exc:
@@ -348,12 +349,17 @@ def process_stored(pk: int, *, envelope: Envelope | None = None, force: bool = F
 
 
 def _apply_stored(pk: int, envelope: Envelope | None, force: bool) -> Outcome:
+    if envelope is None:
+        unlocked = WebhookEvent.objects.only("event_id", "status", "body").get(pk=pk)
+        if unlocked.status in FINAL_STATUSES and not force:
+            return Outcome(200, "duplicate", unlocked)
+        envelope = parse(unlocked.body, unlocked.event_id)
+    # Any follow-up fetch happens here, before the event's row (and the object's) is locked.
+    follow_up = fetch_follow_up(envelope.type, envelope.data or {}) if envelope.handled else None
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().get(pk=pk)
         if event.status in FINAL_STATUSES and not force:
             return Outcome(200, "duplicate", event)
-        if envelope is None:
-            envelope = parse(event.body, event.event_id)
         event.attempts += 1
         event.error = event.traceback = ""
         event.processed_at = timezone.now()
@@ -362,7 +368,7 @@ def _apply_stored(pk: int, envelope: Envelope | None, force: bool) -> Outcome:
             event.status = WebhookEventStatus.IGNORED
             event.save(update_fields=fields)
             return Outcome(200, "ignored", event)
-        obj: models.Model = apply_event(envelope.type, envelope.data or {})
+        obj: models.Model = apply_event(envelope.type, envelope.data or {}, follow_up)
         event.status = WebhookEventStatus.PROCESSED
         event.save(update_fields=fields)
         _on_commit(signals.webhook_processed, event=event, event_type=event.type, obj=obj)

@@ -131,6 +131,26 @@ def test_refunds_update_the_payment_and_a_full_refund_refetches_it(
     assert len(signal_log.of("refund_created")) == 2
 
 
+def test_follow_up_fetches_hold_no_transaction_or_row_lock(shop: Shop) -> None:
+    """The GETs of payment.created / refund.created happen before the event's transaction."""
+    from django_smartpay import conf
+
+    seen: list[tuple[str, bool]] = []
+
+    def record(response: Any, *args: Any, **kwargs: Any) -> None:
+        if response.request.method == "GET":
+            seen.append((response.request.path_url.split("?")[0], connection.in_atomic_block))
+
+    conf.get_client().session.hooks["response"].append(record)
+    order_id = shop.order(capture_method="manual", amount=1000)
+    shop.client.create_payment(order_id, 1000, "JPY")  # closes the order: GET /orders/{id}
+    payment_id = Payment.objects.get(order_id=order_id).smartpay_id
+    shop.client.create_refund(payment_id, 1000, "JPY", "requested_by_customer")  # GET /payments/{id}
+    assert seen == [(f"/v1/orders/{order_id}", False), (f"/v1/payments/{payment_id}", False)]
+    assert Order.objects.get(smartpay_id=order_id).status == "succeeded"
+    assert Payment.objects.get(smartpay_id=payment_id).status == "refunded"
+
+
 def test_canceled_and_rejected_orders(shop: Shop) -> None:
     order_id = shop.order(capture_method="manual")
     shop.tick()
