@@ -30,7 +30,7 @@ def to_ms(value: dt.datetime | None) -> int | None:
     return None if value is None else (value - EPOCH) // _MS
 
 
-def _ref(value: Any) -> str | None:
+def reference_id(value: Any) -> str | None:
     """The id of a reference, whether it is an id string or an expanded object."""
     if isinstance(value, dict):
         return value.get("id") or None
@@ -75,7 +75,7 @@ def _links(data: dict, **keys: str) -> dict[str, str]:
     """``{attname: id}`` for each reference present; absent ones keep the stored value."""
     found = {}
     for attname, key in keys.items():
-        ref = _ref(data.get(key))
+        ref = reference_id(data.get(key))
         if ref:
             found[attname] = ref
     return found
@@ -176,4 +176,4 @@ def stored_data(data: dict) -> dict:
     return data
 
 
-__all__ = ["EPOCH", "FIELDS", "from_ms", "stored_data", "to_ms"]
+__all__ = ["EPOCH", "FIELDS", "from_ms", "reference_id", "stored_data", "to_ms"]

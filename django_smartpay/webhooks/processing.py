@@ -45,6 +45,7 @@ from django_smartpay.models import (
     RefundStatus,
     TokenStatus,
 )
+from django_smartpay.sync_fields import reference_id
 
 #: Handled event types and the ``object`` their ``eventData.data`` must be.
 EVENT_OBJECTS: dict[str, str] = {
@@ -70,15 +71,8 @@ EVENT_OBJECTS: dict[str, str] = {
 REFETCHING_EVENTS = frozenset({c.EVENT_PAYMENT_CREATED, c.EVENT_REFUND_CREATED})
 
 
-def _id_of(value: Any) -> str | None:
-    """An id reference: the string itself, or the ``id`` of an expanded object."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
-
-
 def _order_after_capture(payment: dict[str, Any]) -> dict[str, Any] | None:
-    order_id = _id_of(payment.get("order"))
+    order_id = reference_id(payment.get("order"))
     if order_id is None:
         return None
     if Order.objects.filter(smartpay_id=order_id, status=OrderStatus.REQUIRES_CAPTURE).exists():
@@ -92,7 +86,7 @@ def _payment_after_refund(refund: dict[str, Any]) -> dict[str, Any] | None:
     The local total counts succeeded refunds only (as sync does); the refund of this
     event may already be stored (a redelivery), so its stored share is taken out first.
     """
-    payment_id, amount = _id_of(refund.get("payment")), refund.get("amount")
+    payment_id, amount = reference_id(refund.get("payment")), refund.get("amount")
     if payment_id is None or isinstance(amount, bool) or not isinstance(amount, int):
         return None
     payment = (
