@@ -47,7 +47,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..exceptions import (
-    SmartpayConflictError,
     SmartpayConnectionError,
     SmartpayError,
     SmartpayRateLimitError,
@@ -199,7 +198,7 @@ def run_row(
             modeladmin.log_change(request, row, f"{result} ({KEY_MARKER} {idempotency_key})")
     except SmartpayError as exc:
         modeladmin.message_user(request, describe_error(row, exc), messages.ERROR)
-        return is_unknown_outcome(exc)
+        return exc.outcome_unknown
     except Exception as exc:  # one row's bug must not hide what happened to the other rows
         # Smartpay may have applied the request before the error: its outcome is unknown.
         logger.exception("smartpay admin action %s failed on %r", spec.name, row)
@@ -217,13 +216,6 @@ def run_row(
 def describe(row: models.Model) -> str:
     """``Payment payment_test_…``: what a message is about (the admin capitalises messages)."""
     return f"{capfirst(row._meta.verbose_name)} {row}"
-
-
-def is_unknown_outcome(exc: SmartpayError) -> bool:
-    """Whether Smartpay may have applied the request although we got no success answer."""
-    if isinstance(exc, SmartpayConnectionError | SmartpayServerError | SmartpayRateLimitError):
-        return True
-    return isinstance(exc, SmartpayConflictError) and exc.error_code == "request.in-progress"
 
 
 def describe_error(row: models.Model, exc: SmartpayError) -> str:

@@ -40,11 +40,7 @@ from django.utils.translation import gettext as _
 
 from .. import conf, fastrows
 from ..exceptions import (
-    SmartpayConflictError,
-    SmartpayConnectionError,
     SmartpayError,
-    SmartpayRateLimitError,
-    SmartpayServerError,
 )
 from ..models import OrderStatus, TokenCharge, TokenChargeStatus
 from ..sync import sync_object_in_transaction
@@ -76,12 +72,6 @@ def charge_status_for(order_status: str | None) -> str | None:
     if order_status == OrderStatus.FAILED:
         return TokenChargeStatus.FAILED
     return None
-
-
-def is_transient(exc: SmartpayError) -> bool:
-    if isinstance(exc, SmartpayConnectionError | SmartpayServerError | SmartpayRateLimitError):
-        return True
-    return isinstance(exc, SmartpayConflictError) and exc.error_code == "request.in-progress"
 
 
 def run_charge(charge_id: int) -> Outcome:
@@ -222,7 +212,7 @@ def _after_error(charge: TokenCharge, exc: SmartpayError) -> Outcome:
     code = (exc.error_code or (f"http.{exc.status_code}" if exc.status_code else type(exc).__name__))[:64]
     message = str(exc)[:2000]
     now = timezone.now()
-    if is_transient(exc):
+    if exc.transient:
         delay = policy.retry_delay(charge.attempts)
         retry_at = now + dt.timedelta(seconds=delay)
         if retry_at >= policy.resend_deadline(charge.first_attempt_at or now):

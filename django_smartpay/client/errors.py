@@ -23,6 +23,9 @@ class SmartpayError(Exception):
     """Base class of every error the client raises about a Smartpay call."""
 
     default_error_code: str | None = None
+    #: Class-level answers of the two properties below; subclasses set them.
+    retry_may_succeed: bool = False
+    may_have_been_applied: bool = False
 
     def __init__(
         self,
@@ -40,6 +43,16 @@ class SmartpayError(Exception):
         #: The ``Idempotency-Key`` sent with the failed call, so the caller can retry it safely.
         self.idempotency_key = idempotency_key
         super().__init__(self.message)
+
+    @property
+    def transient(self) -> bool:
+        """Whether the same request, sent again with the same idempotency key, may still succeed."""
+        return self.retry_may_succeed
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Whether Smartpay may have applied the request although no success answer came back."""
+        return self.may_have_been_applied
 
     def __str__(self) -> str:
         head = " ".join(str(part) for part in (self.status_code, self.error_code) if part is not None)
@@ -76,17 +89,34 @@ class SmartpayNotFoundError(SmartpayError):
 class SmartpayConflictError(SmartpayError):
     """The object's state forbids the operation, or an idempotency conflict (HTTP 409)."""
 
+    @property
+    def transient(self) -> bool:
+        # ``request.in-progress``: the first request with this key is still running.
+        return self.error_code == "request.in-progress"
+
+    @property
+    def outcome_unknown(self) -> bool:
+        return self.transient
+
 
 class SmartpayRateLimitError(SmartpayError):
-    """Too many requests (HTTP 429)."""
+    """Too many requests (HTTP 429).  Nothing was applied; try again later."""
+
+    retry_may_succeed = True
 
 
 class SmartpayServerError(SmartpayError):
     """Smartpay failed (HTTP 5xx), or answered a 2xx that could not be parsed."""
 
+    retry_may_succeed = True
+    may_have_been_applied = True
+
 
 class SmartpayConnectionError(SmartpayError):
     """No answer: the connection failed.  The request may or may not have been applied."""
+
+    retry_may_succeed = True
+    may_have_been_applied = True
 
 
 class SmartpayTimeoutError(SmartpayConnectionError):
