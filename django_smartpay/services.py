@@ -20,7 +20,6 @@ fetched from Smartpay and synced first.  API errors propagate as
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -43,51 +42,13 @@ from .models import (
     TokenStatus,
     WebhookEndpoint,
 )
-from .sync import mark_token_deleted, sync_object, sync_page
+from .sync import RESOURCES, mark_token_deleted, sync_by_id, sync_object, sync_page
 
 M = TypeVar("M", bound=models.Model)
 
 
-@dataclass(frozen=True)
-class Resource:
-    """How one kind of object is fetched and listed."""
-
-    model: type[models.Model]
-    prefix: str
-    getter: str
-    lister: str
-    expandable: bool
-
-
-#: Every kind, by the name ``smartpay_sync`` uses, in the order a full sync runs.
-RESOURCES: dict[str, Resource] = {
-    "coupons": Resource(Coupon, "coupon", "get_coupon", "list_coupons", False),
-    "promotion_codes": Resource(
-        PromotionCode, "promotioncode", "get_promotion_code", "list_promotion_codes", False
-    ),
-    "webhook_endpoints": Resource(
-        WebhookEndpoint, "webhookendpoint", "get_webhook_endpoint", "list_webhook_endpoints", False
-    ),
-    "tokens": Resource(Token, "paytok", "get_token", "list_tokens", False),
-    "orders": Resource(Order, "order", "get_order", "list_orders", True),
-    "payments": Resource(Payment, "payment", "get_payment", "list_payments", True),
-    "refunds": Resource(Refund, "refund", "get_refund", "list_refunds", True),
-    "checkout_sessions": Resource(
-        CheckoutSession, "checkout", "get_checkout_session", "list_checkout_sessions", True
-    ),
-}
-_BY_PREFIX = {resource.prefix: resource for resource in RESOURCES.values()}
-
-
 def _invalid(message: str) -> SmartpayValidationError:
     return SmartpayValidationError(message, details=[message])
-
-
-def _resource_for(smartpay_id: str) -> Resource:
-    prefix = smartpay_id.split("_", 1)[0] if isinstance(smartpay_id, str) else ""
-    if prefix not in _BY_PREFIX:
-        raise _invalid(_("%(id)r is not the id of an object django_smartpay mirrors.") % {"id": smartpay_id})
-    return _BY_PREFIX[prefix]
 
 
 def _local(model: type[M], obj: M | str) -> M:
@@ -115,14 +76,6 @@ def _positive_amount(amount: Any, limit: int, too_much: str) -> int:
 
 
 # --- sync by id / by kind -------------------------------------------------------------------
-
-
-def sync_by_id(smartpay_id: str) -> models.Model:
-    """Fetch one object by id (expanded where Smartpay allows it) and sync it."""
-    resource = _resource_for(smartpay_id)
-    getter = getattr(conf.get_client(), resource.getter)
-    data = getter(smartpay_id, expand="all") if resource.expandable else getter(smartpay_id)
-    return sync_object(data)
 
 
 def sync_all(

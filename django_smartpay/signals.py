@@ -38,7 +38,14 @@ a failing receiver never turns a delivery into an error).  ``event`` is the
     to retry (HTTP 500; 400 for a malformed body).
 """
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
 from django.dispatch import Signal
+
+logger = logging.getLogger("django_smartpay.signals")
 
 order_status_changed = Signal()
 token_status_changed = Signal()
@@ -73,3 +80,29 @@ charge_succeeded = Signal()
 charge_failed = Signal()
 
 __all__ += ["charge_failed", "charge_succeeded"]
+
+
+def send_robust_logged(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` now; a failing receiver is logged and does not stop the others."""
+    for receiver, result in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(result, Exception):
+            logger.error("smartpay signal receiver %r failed", receiver, exc_info=result)
+
+
+def send_on_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` once the current transaction commits (at once outside one).
+
+    ``kwargs`` may hold a callable under the name ``lazy_kwargs``: it is called after
+    the commit and its dict is merged in (to read a row only when someone listens).
+    """
+    lazy: Callable[[], dict[str, Any] | None] | None = kwargs.pop("lazy_kwargs", None)
+
+    def send() -> None:
+        if not signal.has_listeners(sender):
+            return
+        extra = lazy() if lazy is not None else {}
+        if extra is None:
+            return  # the row is gone: nothing to tell
+        send_robust_logged(signal, sender, **kwargs, **extra)
+
+    transaction.on_commit(send)

@@ -52,22 +52,28 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from . import fastrows, signals
+from . import conf, fastrows, signals
+from .exceptions import SmartpayValidationError
 from .models import (
     MODELS_BY_OBJECT,
     CheckoutSession,
+    Coupon,
     Order,
     Payment,
+    PromotionCode,
     Refund,
     RefundStatus,
     Token,
     TokenStatus,
+    WebhookEndpoint,
 )
 from .sync_fields import EPOCH, FIELDS, from_ms, to_ms  # noqa: F401 - EPOCH re-exported
 from .sync_fields import stored_data as _stored_data
@@ -488,7 +494,7 @@ def _after_tokens(batch: _Batch, new: list[Token], changed: list) -> None:
 
 def _after_sessions(batch: _Batch, new: list[CheckoutSession], changed: list) -> None:
     """A session synced for a user hands the user to its order and token known only by id."""
-    for row in [*new, *(row for row, _ in changed)]:
+    for row in [*new, *(row for row, _old in changed)]:
         if batch.items["checkoutSession"][row.smartpay_id].user is None:
             continue
         if row.token_id and row.token_id not in batch.rows.get("token", {}):
@@ -508,17 +514,67 @@ AFTER_WRITE: dict[str, Callable[..., None]] = {
 
 
 def _sender(signal: Any, sender: type[models.Model], **kwargs: Any) -> Callable[[], None]:
-    def send() -> None:
-        for receiver, result in signal.send_robust(sender=sender, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("smartpay signal receiver %r failed", receiver, exc_info=result)
+    return partial(signals.send_robust_logged, signal, sender, **kwargs)
 
-    return send
+
+# --- fetching one object, by id ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one kind of object is fetched and listed."""
+
+    model: type[models.Model]
+    prefix: str
+    getter: str
+    lister: str
+    expandable: bool
+
+
+#: Every kind, by the name ``smartpay_sync`` uses, in the order a full sync runs.
+RESOURCES: dict[str, Resource] = {
+    "coupons": Resource(Coupon, "coupon", "get_coupon", "list_coupons", False),
+    "promotion_codes": Resource(
+        PromotionCode, "promotioncode", "get_promotion_code", "list_promotion_codes", False
+    ),
+    "webhook_endpoints": Resource(
+        WebhookEndpoint, "webhookendpoint", "get_webhook_endpoint", "list_webhook_endpoints", False
+    ),
+    "tokens": Resource(Token, "paytok", "get_token", "list_tokens", False),
+    "orders": Resource(Order, "order", "get_order", "list_orders", True),
+    "payments": Resource(Payment, "payment", "get_payment", "list_payments", True),
+    "refunds": Resource(Refund, "refund", "get_refund", "list_refunds", True),
+    "checkout_sessions": Resource(
+        CheckoutSession, "checkout", "get_checkout_session", "list_checkout_sessions", True
+    ),
+}
+_BY_PREFIX = {resource.prefix: resource for resource in RESOURCES.values()}
+
+
+def resource_for(smartpay_id: str) -> Resource:
+    """The kind of object ``smartpay_id`` names, from its prefix."""
+    prefix = smartpay_id.split("_", 1)[0] if isinstance(smartpay_id, str) else ""
+    if prefix not in _BY_PREFIX:
+        message = _("%(id)r is not the id of an object django_smartpay mirrors.") % {"id": smartpay_id}
+        raise SmartpayValidationError(message, details=[message])
+    return _BY_PREFIX[prefix]
+
+
+def sync_by_id(smartpay_id: str) -> models.Model:
+    """Fetch one object by id (expanded where Smartpay allows it) and sync it."""
+    resource = resource_for(smartpay_id)
+    getter = getattr(conf.get_client(), resource.getter)
+    data = getter(smartpay_id, expand="all") if resource.expandable else getter(smartpay_id)
+    return sync_object(data)
 
 
 __all__ = [
+    "RESOURCES",
+    "Resource",
     "from_ms",
     "mark_token_deleted",
+    "resource_for",
+    "sync_by_id",
     "sync_object",
     "sync_object_in_transaction",
     "sync_page",

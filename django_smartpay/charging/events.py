@@ -26,19 +26,11 @@ def send_after_commit(name: str, charge_id: int) -> None:
     signal has receivers); a failing receiver is logged and does not stop the others.
     """
 
-    signal = getattr(signals, name)
-
-    def send() -> None:
-        if not signal.has_listeners(TokenCharge):
-            return  # nobody listens: spare the query
+    def committed() -> dict[str, Any] | None:
         instance = TokenCharge.objects.filter(pk=charge_id).first()
-        if instance is None:
-            return
-        for receiver, result in signal.send_robust(sender=TokenCharge, instance=instance):
-            if isinstance(result, Exception):
-                logger.error("smartpay signal receiver %r failed", receiver, exc_info=result)
+        return None if instance is None else {"instance": instance}
 
-    transaction.on_commit(send)
+    signals.send_on_commit(getattr(signals, name), TokenCharge, lazy_kwargs=committed)
 
 
 def stop_token_charges(token_id: str, code: str, message: str | None = None) -> tuple[int, int]:

@@ -156,14 +156,8 @@ class StoredState:
 # --- signals ------------------------------------------------------------------------------
 
 
-def _send(signal: Signal, **kwargs: Any) -> None:
-    for receiver, result in signal.send_robust(sender=WebhookEvent, **kwargs):
-        if isinstance(result, Exception):
-            logger.error("smartpay webhook signal receiver %r failed", receiver, exc_info=result)
-
-
 def _on_commit(signal: Signal, **kwargs: Any) -> None:
-    transaction.on_commit(partial(_send, signal, **kwargs))
+    signals.send_on_commit(signal, WebhookEvent, **kwargs)
 
 
 # --- writing rows -------------------------------------------------------------------------
