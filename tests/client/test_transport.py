@@ -301,7 +301,7 @@ def test_query_parameters_drop_none(client, server):
 
 def test_default_timeout_is_connect_and_read():
     client = SmartpayClient(SECRET_KEY)
-    assert client._transport.timeout == (5.0, 30.0)
+    assert client.timeout == (5.0, 30.0) and client.max_retries == 2
     assert client.api_base == "https://api.smartpay.co/v1"
     client.close()
 
