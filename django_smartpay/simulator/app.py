@@ -238,12 +238,12 @@ class Application:
             try:
                 record, stored = sim.idempotency.begin(account.key, key, method, path, fingerprint(body))
             except ApiError as error:
-                return self._logged(Response.error(error), method, path, key, account.key, error=error)
+                return self._logged(Response.error(error), method, path, key, account.label, error=error)
             if record is None:
                 replay = Response(
                     stored.status, stored.body, [*stored.headers, ("Idempotent-Replayed", "true")]
                 )
-                return self._logged(replay, method, path, key, account.key, replayed=True)
+                return self._logged(replay, method, path, key, account.label, replayed=True)
         pause.wait()  # inside the idempotency "in progress" window
         ctx: Ctx | None = None
         try:
@@ -262,7 +262,7 @@ class Application:
             else:
                 sim.idempotency.finish(account.key, key, record, response)
         touched = ctx.touched if ctx is not None else []
-        return self._logged(response, method, path, key, account.key if account else None, touched=touched)
+        return self._logged(response, method, path, key, account.label if account else None, touched=touched)
 
     def _run(
         self, handler: Callable[..., Any], auth: str, account: Any, call: Call

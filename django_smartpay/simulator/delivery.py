@@ -85,7 +85,7 @@ class Delivery:
             "event": self.event_id,
             "eventType": self.event_type,
             "endpoint": self.endpoint_id,
-            "account": self.account.key,
+            "account": self.account.label,
             "status": self.status,
             "createdAt": self.created_at,
             "nextAttemptAt": self.next_at,
