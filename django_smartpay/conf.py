@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from .client import SmartpayClient, SmartpayValidationError, base62, defaults
 from .client.validation import ID_PATTERNS, PUBLIC_KEY_PATTERN, SECRET_KEY_PATTERN
@@ -333,6 +334,7 @@ def problems(config: Mapping[str, Any]) -> list[Problem]:
 # --- reading settings -------------------------------------------------------------------------
 
 
+@sensitive_variables()
 def user_settings() -> dict[str, Any]:
     """The raw ``SMARTPAY`` dict (empty when unset); raise if it is not a dict."""
     value = getattr(settings, "SMARTPAY", None)
@@ -345,6 +347,7 @@ def user_settings() -> dict[str, Any]:
     return value
 
 
+@sensitive_variables()
 def get_setting(name: str) -> Any:
     """``SMARTPAY[name]`` or its default, checked by the rule the system checks use.
 
@@ -407,6 +410,7 @@ def process_webhooks_async() -> bool:
 # --- the client built from the settings --------------------------------------------------------
 
 
+@sensitive_variables()
 def get_client() -> SmartpayClient:
     """The client built from the settings, created once and reused (thread-safe)."""
     global _client
@@ -419,6 +423,7 @@ def get_client() -> SmartpayClient:
         return _client
 
 
+@sensitive_variables()
 def _build_client() -> SmartpayClient:
     options = {name: get_setting(name) for name in ("SECRET_KEY", "PUBLIC_KEY", "API_BASE")}
     session = _session_factory() if _session_factory is not None else None

@@ -132,7 +132,7 @@ def test_bad_value_is_an_error_naming_the_key_and_refused_at_run_time(key, value
     assert raised.value.hint and raised.value.hint in str(raised.value)
     if key in ("SECRET_KEY", "PUBLIC_KEY", "WEBHOOK_SECRETS"):
         text = str(raised.value) + repr(raised.value) + found[0][1]
-        for part in (value if isinstance(value, list | dict) else [value]):
+        for part in value if isinstance(value, list | dict) else [value]:
             if isinstance(part, str) and part.strip():
                 assert part.strip() not in text  # a refused value may be a secret
 
