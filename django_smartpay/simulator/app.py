@@ -245,6 +245,7 @@ class Application:
                 )
                 return self._logged(replay, method, path, key, account.label, replayed=True)
         pause.wait()  # inside the idempotency "in progress" window
+        sim.faults.wait_at_holds(method, path)
         ctx: Ctx | None = None
         try:
             response, ctx = self._run(handler, auth, account, call)
