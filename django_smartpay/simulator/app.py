@@ -254,10 +254,10 @@ class Application:
         except shopper.Unauthorized:
             response = Response.unauthorized()
         except Exception:
-            if record is not None:
+            if record is not None and account is not None and key is not None:
                 sim.idempotency.abandon(account.key, key, record)
             raise
-        if record is not None:
+        if record is not None and account is not None and key is not None:
             if response.status >= 500:
                 sim.idempotency.abandon(account.key, key, record)
             else:

@@ -249,7 +249,8 @@ class SimulatorServer(ThreadingHTTPServer):
         self.request_timeout = request_timeout
         self.connection_slots = threading.BoundedSemaphore(max_connections)
         super().__init__((host, port), _Handler)
-        bound_host, bound_port = self.server_address[:2]
+        address, bound_port = self.server_address[:2]
+        bound_host = address.decode("ascii") if isinstance(address, bytes) else address
         shown = "127.0.0.1" if bound_host in ("0.0.0.0", "") else bound_host  # noqa: S104 - display only
         self.origin = f"http://{shown}:{bound_port}"
         self.sim = (

@@ -69,8 +69,8 @@ class Account:
         self.page_tokens: dict[str, tuple[str, int | None]] = {}
         self.page_token_of: dict[tuple[str, int | None], str] = {}
 
-    def get(self, object_id: str, object_name: str) -> dict[str, Any] | None:
-        obj = self.objects.get(object_id)
+    def get(self, object_id: str | None, object_name: str) -> dict[str, Any] | None:
+        obj = self.objects.get(object_id) if object_id is not None else None
         if obj is None or obj.get("object") != object_name:
             return None
         return obj
