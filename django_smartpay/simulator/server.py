@@ -110,6 +110,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: no line per request."""
 
+    def handle_expect_100(self) -> bool:
+        """Refuse an oversized body before inviting the client to send it."""
+        length = (self.headers.get("Content-Length") or "").strip()
+        if length.isdigit() and int(length) > self.server.max_body_bytes:
+            limit = self.server.max_body_bytes
+            self._refuse(
+                RequestRefused(413, "request.too-large", f"Request bodies are limited to {limit} bytes")
+            )
+            return False
+        return super().handle_expect_100()
+
     def _line(self) -> bytes:
         line = self.rfile.readline(_LINE_LIMIT + 1)
         if len(line) > _LINE_LIMIT:

@@ -103,6 +103,13 @@ def test_content_length_over_the_cap_is_413_without_reading_the_body(server):
     assert server.sim.objects() == []
 
 
+def test_expect_100_continue_with_an_oversized_body_is_refused_before_it_is_sent(server):
+    with _connect(server) as sock:
+        sock.sendall(_post_head("/v1/coupons", "Content-Length: 5000000\r\nExpect: 100-continue\r\n"))
+        status, data = _answer(sock)
+    assert status == 413 and b"100 Continue" not in data
+
+
 def test_chunked_body_is_capped_while_it_is_read(server):
     with _connect(server) as sock:
         sock.sendall(_post_head("/v1/coupons", "Transfer-Encoding: chunked\r\n"))
