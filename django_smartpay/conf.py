@@ -45,8 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "CHECKOUT_REDIRECT_HOSTS": None,
 }
 REQUIRED = frozenset({"SECRET_KEY"})
-#: The origin of the in-process simulator (``Simulator.session()``): http is fine there with a test key.
-SIMULATOR_HOST = "smartpay.simulator"
+#: The host of the in-process simulator (``Simulator.session()``): http is fine there with a test key.
+SIMULATOR_HOST = urlsplit(defaults.SIMULATOR_ORIGIN).hostname
 
 _lock = threading.Lock()
 _client: SmartpayClient | None = None

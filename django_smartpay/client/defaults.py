@@ -11,6 +11,8 @@ from typing import Final
 
 #: Smartpay's production API (``/v1`` included).
 DEFAULT_API_BASE: Final = "https://api.smartpay.co/v1"
+#: The in-process simulator's origin: the one non-loopback http API base allowed, with a test key.
+SIMULATOR_ORIGIN: Final = "http://smartpay.simulator"
 #: (connect, read) seconds.  The official Python SDK sets no timeout at all (spec §9 item 3).
 DEFAULT_TIMEOUT: Final[tuple[float, float]] = (5.0, 30.0)
 #: Retries after a connection error, 429 or 5xx, so three attempts in all.

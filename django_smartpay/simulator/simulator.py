@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from ..client.defaults import SIMULATOR_ORIGIN
 from . import delivery
 from .app import Application
 from .clock import Clock
@@ -33,7 +34,7 @@ from .ledger import Ledger
 from .resources import orders, tokens
 from .store import Store, account_label
 
-DEFAULT_ORIGIN = "http://smartpay.simulator"
+DEFAULT_ORIGIN = SIMULATOR_ORIGIN
 
 
 class Simulator:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from ..client import base62
 from ..models import (
     CheckoutSession,
     Coupon,
@@ -25,12 +26,11 @@ from ..models import (
     WebhookEndpoint,
 )
 from ..models.discounts import Redeemable
+from ..simulator.store import ID_ALPHABET, ID_LENGTH
 from ..sync import to_ms
 
 #: Smartpay's base62 alphabet for signing secrets (spec §7.2); ids use any of [0-9A-Za-z].
-SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-ID_LENGTH = 22
+SECRET_ALPHABET = base62.ALPHABET
 
 #: A Tokyo address in the shape ``shippingInfo.address`` takes.
 ADDRESS: dict[str, str] = {
