@@ -99,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.rfile.close()  # the stock reader: replaced by one that keeps the request's deadline
         self._reader = _DeadlineSocketReader(self.connection, self.server.request_timeout)
         self.rfile = io.BufferedReader(self._reader)
 

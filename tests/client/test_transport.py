@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import inspect
 import string
 import time
 
@@ -307,6 +308,4 @@ def test_default_timeout_is_connect_and_read():
 
 
 def test_sleep_defaults_to_time_sleep():
-    client = SmartpayClient(SECRET_KEY)
-    assert client._transport._sleep is time.sleep
-    client.close()
+    assert inspect.signature(SmartpayClient).parameters["sleep"].default is time.sleep
