@@ -144,3 +144,16 @@ def test_control_api_never_shows_or_searches_by_a_key_or_a_secret(api: Api) -> N
         assert refused.status_code == 400 and api.key not in refused.text
     other = api.sim.account_label("sk_test_someoneElse")
     assert control(api, "GET", f"/objects?account={other}").json()["data"] == []
+
+
+def test_delivery_log_hides_credentials_of_an_endpoint_url(api: Api) -> None:
+    api.sim.webhook_sender = lambda url, headers, body: 500
+    api.post(
+        "/webhook-endpoints",
+        {"url": "https://hook:CredentialInUrl99@shop.example/hook", "eventSubscriptions": ["coupon.created"]},
+    )
+    api.post("/coupons", COUPON)
+    log = control(api, "GET", "/webhooks/deliveries")
+    attempts = [attempt for delivery in log.json()["data"] for attempt in delivery["attempts"]]
+    assert attempts and "CredentialInUrl99" not in log.text
+    assert attempts[0]["url"] == "https://***@shop.example/hook"
