@@ -84,7 +84,8 @@ def _kind(value: object) -> str:
 
 
 def _stray_space(value: str) -> bool:
-    return value != value.strip() or any(char.isspace() for char in value)
+    """Whitespace anywhere: keys, secrets and URLs never contain any (a copy-paste slip)."""
+    return any(char.isspace() for char in value)
 
 
 def key_mode(value: object, pattern: re.Pattern[str]) -> str | None:
