@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from django.test import override_settings
@@ -11,6 +12,8 @@ from django_smartpay import conf
 from django_smartpay.checks import check_settings
 from django_smartpay.client import SmartpayClient, defaults
 from django_smartpay.exceptions import SmartpayConfigurationError
+from django_smartpay.models import Token, WebhookEvent
+from django_smartpay.testing.factories import TokenFactory
 
 SECRET = "gybcsjixKyBW2d4z6iNPlaYzHUMtawnodwZt3W0q"
 GOOD = {"SECRET_KEY": "sk_test_abc123", "PUBLIC_KEY": "pk_test_abc123", "WEBHOOK_SECRETS": [SECRET]}
@@ -238,3 +241,26 @@ def test_accessors_normalise():
         assert [str(net) for net in conf.trusted_proxies()] == ["10.0.0.0/8"]
     with override_settings(SMARTPAY={**GOOD, "WEBHOOK_SECRETS": [SECRET]}):
         assert conf.webhook_secrets_for("webhookendpoint_test_zz") == [SECRET]
+
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tolerance", [None, math.nan, math.inf, "300", True, -1, 10**12])
+def test_a_bad_tolerance_never_lets_a_replayed_webhook_through(
+    tolerance, settings, smartpay_send_webhook, smartpay_simulator
+):
+    """End to end through the webhook view: a day-old signed delivery is refused, never applied."""
+    token = TokenFactory.build()
+    stale = int(time.time() * 1000) - DAY_MS
+    assert smartpay_send_webhook(token, timestamp=stale).status_code == 400  # the default tolerance holds
+    settings.SMARTPAY = {**settings.SMARTPAY, "WEBHOOK_TOLERANCE": tolerance}
+    try:
+        response = smartpay_send_webhook(token, timestamp=stale)
+    except SmartpayConfigurationError as refused:
+        assert refused.setting == "WEBHOOK_TOLERANCE"
+    else:
+        assert response.status_code >= 400
+    assert not Token.objects.filter(smartpay_id=token.smartpay_id).exists()
+    assert not WebhookEvent.objects.filter(status="processed").exists()
