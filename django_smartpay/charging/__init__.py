@@ -19,15 +19,17 @@ Services (each validates before writing anything, and raises
 - :func:`run_charge` (the body of the ``process_charge`` task) and
   :func:`reconcile_charges`.
 
-Tasks are in :mod:`django_smartpay.tasks`; signals ``charge_succeeded`` and
+Tasks are in :mod:`django_smartpay.tasks` (they import this package; it reaches
+them by task name, :mod:`.dispatch`); signals ``charge_succeeded`` and
 ``charge_failed`` in :mod:`django_smartpay.signals`.
 """
 
-from .batches import BatchResult, charge_due_batch
-from .create import cancel_charge, charge_token, enqueue_now, enqueue_on_commit, new_reference
+from .batches import DEFAULT_BATCH_SIZE, BatchResult, charge_due_batch
+from .create import cancel_charge, charge_token, new_reference
+from .dispatch import enqueue_now, enqueue_on_commit, use_publisher
 from .events import connect_receivers, stop_token_charges
 from .policy import EAGER_RETRIES, claim_timeout, longest_countdown
-from .process import Outcome, run_charge
+from .process import Outcome, run_charge, send_order
 from .reconcile import reconcile_charges
 from .schedules import (
     cancel_schedule,
@@ -38,6 +40,7 @@ from .schedules import (
 )
 
 __all__ = [
+    "DEFAULT_BATCH_SIZE",
     "EAGER_RETRIES",
     "BatchResult",
     "Outcome",
@@ -57,5 +60,7 @@ __all__ = [
     "reconcile_charges",
     "resume_schedule",
     "run_charge",
+    "send_order",
     "stop_token_charges",
+    "use_publisher",
 ]

@@ -26,7 +26,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +35,7 @@ from ..client.errors import SmartpayError
 from ..models import TokenCharge, TokenChargeStatus
 from ..sync import to_ms
 from . import policy
-from .create import enqueue_now
+from .dispatch import enqueue_now
 from .events import send_after_commit
 from .process import record_order
 
@@ -151,7 +151,7 @@ def _settle(charge: TokenCharge, order: dict[str, Any] | None, now: dt.datetime)
         return outcome.status if outcome.status in ("succeeded", "rejected", "failed") else "waiting"
     first = charge.first_attempt_at or charge.created
     if now >= policy.window_end(first):
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(TokenCharge)):
             updated = TokenCharge.objects.filter(pk=charge.pk, **guard).update(
                 status=TokenChargeStatus.FAILED,
                 error_code=NO_ORDER_CODE,

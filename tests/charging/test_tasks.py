@@ -31,7 +31,7 @@ def published(eager_celery, monkeypatch) -> list[tuple]:
     sent: list[tuple] = []
     eager_celery.conf.task_always_eager = False
     monkeypatch.setattr(
-        tasks.process_charge, "apply_async", lambda args, producer=None, **kw: sent.append(tuple(args))
+        tasks.process_charge, "apply_async", lambda args=(), kwargs=None, **kw: sent.append(tuple(args))
     )
     return sent
 
@@ -76,6 +76,7 @@ def test_the_beat_tasks_run(token, charge_kwargs, on_commit, shop):
         "JPY",
         interval="weekly",
         start_at=timezone.now() - dt.timedelta(minutes=1),
+        now=timezone.now() - dt.timedelta(minutes=1),
         **charge_kwargs,
     )
     with on_commit():
