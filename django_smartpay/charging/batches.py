@@ -95,6 +95,8 @@ class _Due:
 def charge_due_batch(*, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> BatchResult:
     """Turn at most ``batch_size`` due schedules into charges, in one transaction."""
     now = now or timezone.now()
+    if timezone.is_naive(now):
+        raise ValueError("now must be an aware datetime")
     test_mode = conf.is_test_mode()
     using = router.db_for_write(ChargeSchedule)
     with transaction.atomic(using=using):
@@ -183,9 +185,9 @@ def _decide(due: _Due, now: dt.datetime, test_mode: bool) -> _Charge | _Update:
             if due.end_at is not None and following > due.end_at:
                 return _Update(due.next_run_at, ChargeScheduleStatus.COMPLETED)
             return _Update(following)  # not due in its own zone yet
-        following = series.start(series.after(day))
         start = series.start(day)
         skipped = _periods_between(series, first, day)
+        following = _following(series, day)
     except (ValueError, OverflowError) as exc:
         logger.error("smartpay: schedule %s describes no period (%s); paused", due.pk, exc)
         return _Update(due.next_run_at, ChargeScheduleStatus.PAUSED, INVALID_REASON)
@@ -202,12 +204,20 @@ def _decide(due: _Due, now: dt.datetime, test_mode: bool) -> _Charge | _Update:
             series.after(day, -1).isoformat(),
             day.isoformat(),
         )
-    finished = (due.max_count is not None and due.count + 1 >= due.max_count) or (
-        due.end_at is not None and following > due.end_at
+    finished = (
+        following >= scheduling.LATEST
+        or (due.max_count is not None and due.count + 1 >= due.max_count)
+        or (due.end_at is not None and following > due.end_at)
     )
-    if following >= scheduling.LATEST:
-        finished = True
-    return _Charge(day, start, min(following, scheduling.LATEST), finished, skipped)
+    return _Charge(day, start, following, finished, skipped)
+
+
+def _following(series: scheduling.Series, day: dt.date) -> dt.datetime:
+    """When the period after ``day`` starts; :data:`scheduling.LATEST` when the calendar ends first."""
+    try:
+        return min(series.start(series.after(day)), scheduling.LATEST)
+    except (ValueError, OverflowError):
+        return scheduling.LATEST
 
 
 def _periods_between(series: scheduling.Series, first: dt.date, day: dt.date) -> int:

@@ -247,6 +247,8 @@ def charge_due_schedules(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     now = now or timezone.now()
+    if timezone.is_naive(now):
+        raise ValueError("now must be an aware datetime")
     total = batches = 0
     while max_batches is None or batches < max_batches:
         result = charge_due_batch(now=now, batch_size=batch_size)
