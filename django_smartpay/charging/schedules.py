@@ -244,8 +244,8 @@ def charge_due_schedules(
     *, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: int | None = None
 ) -> int:
     """Charge every due schedule, batch after batch; return the number of charges written."""
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError("batch_size must be a whole number of at least 1")
     now = now or timezone.now()
     if timezone.is_naive(now):
         raise ValueError("now must be an aware datetime")

@@ -300,3 +300,79 @@ def test_command(token, charge_kwargs, django_capture_on_commit_callbacks):
         call_command("smartpay_charge_due", "--batch-size", "1", stdout=out)
     assert "2 charge(s)" in out.getvalue()
     assert TokenCharge.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"start_at": timezone.now() - dt.timedelta(days=60)}, "cannot start in the past"),
+        ({"start_at": dt.datetime(1, 1, 1, tzinfo=dt.UTC)}, "cannot start in the past"),
+        ({"start_at": dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)}, "too far in the future"),
+        ({"start_at": dt.datetime(9999, 12, 31, 23, tzinfo=ZoneInfo("Pacific/Kiritimati"))}, "too far"),
+        ({"start_at": "2030-01-01T00:00:00+09:00"}, "aware datetime"),
+        ({"end_at": dt.datetime(9999, 12, 31, tzinfo=dt.UTC)}, "too far in the future"),
+        ({"interval_count": 10**9}, "interval count"),
+        ({"interval_count": 367}, "interval count"),
+        ({"interval_count": True}, "interval count"),
+        ({"interval_count": "2"}, "interval count"),
+        ({"max_count": 2**31}, "maximum number"),
+        ({"max_count": 10**30}, "maximum number"),
+        ({"max_count": -1}, "maximum number"),
+        ({"interval": "monthly", "day_of_month": "5"}, "day of month"),
+        ({"interval": "monthly", "day_of_month": True}, "day of month"),
+        ({"interval": "monthly", "day_of_month": 0}, "day of month"),
+        ({"interval": ["daily"]}, "interval must be one of"),
+        ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
+        ({"time_zone": "../../etc/passwd"}, "not a known time zone"),
+        ({"time_zone": 9}, "not a known time zone"),
+    ],
+)
+def test_out_of_range_schedules_are_a_validation_error(token, charge_kwargs, extra, message):
+    """Never an IntegrityError, DataError or OverflowError: every door gets a message."""
+    fields = {"interval": "daily", **extra}
+    with pytest.raises(SmartpayValidationError, match=message):
+        create_schedule(token, 1000, "JPY", **charge_kwargs, **fields)
+    assert not ChargeSchedule.objects.exists()
+
+
+@pytest.mark.parametrize("amount", [0, -1, 10**12, 2**32, 2**63, True, "1000", 10.0, None])
+def test_out_of_range_amounts_are_a_validation_error(token, charge_kwargs, amount):
+    with pytest.raises(SmartpayValidationError, match="amount"):
+        create_schedule(token, amount, "JPY", interval="daily", **charge_kwargs)
+    with pytest.raises(SmartpayValidationError, match="amount"):
+        charge_token(token, amount, "JPY", **charge_kwargs)
+    assert not ChargeSchedule.objects.exists() and not TokenCharge.objects.exists()
+
+
+def test_the_largest_values_in_range_are_stored(token, charge_kwargs):
+    start = timezone.now() + dt.timedelta(days=1)
+    schedule = create_schedule(
+        token,
+        2**32 - 1,
+        "JPY",
+        interval="every_n_days",
+        interval_count=366,
+        max_count=2**31 - 1,
+        start_at=start,
+        end_at=dt.datetime(9998, 12, 31, tzinfo=dt.UTC),
+        **charge_kwargs,
+    )
+    schedule.refresh_from_db()
+    assert (schedule.amount, schedule.interval_count, schedule.max_count) == (2**32 - 1, 366, 2**31 - 1)
+
+
+def test_a_start_within_the_clock_skew_is_accepted(token, charge_kwargs):
+    from django_smartpay.charging.schedules import CLOCK_SKEW
+
+    now = timezone.now()
+    schedule = create_schedule(
+        token,
+        1000,
+        "JPY",
+        interval="daily",
+        start_at=now - CLOCK_SKEW + dt.timedelta(seconds=1),
+        now=now,
+        **charge_kwargs,
+    )
+    assert charge_due_schedules(now=now) == 1
+    assert schedule.pk
