@@ -20,7 +20,11 @@ from .models.charges import ScheduleInterval
 #: Periods, starts and ends are kept before this instant (date arithmetic stops at year 9999).
 LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 #: Intervals counted in days, with the number of days one step of ``count`` 1 takes.
-DAY_STEPS = {ScheduleInterval.DAILY: 1, ScheduleInterval.EVERY_N_DAYS: 1, ScheduleInterval.WEEKLY: 7}
+DAY_STEPS: dict[str, int] = {
+    ScheduleInterval.DAILY: 1,
+    ScheduleInterval.EVERY_N_DAYS: 1,
+    ScheduleInterval.WEEKLY: 7,
+}
 
 
 class ScheduleError(ValueError):

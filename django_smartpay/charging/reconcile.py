@@ -108,9 +108,10 @@ def _find_orders(charges: list[TokenCharge]) -> dict[str, dict[str, Any]]:
     """Smartpay orders carrying the charges' references (one newest-first scan, bounded in time)."""
     wanted = {charge.reference: charge for charge in charges}
     found: dict[str, dict[str, Any]] = {}
-    known = [charge for charge in charges if charge.order_id]
     client = conf.get_client()
-    for charge in known:
+    for charge in charges:
+        if not charge.order_id:
+            continue
         try:
             found[charge.reference] = client.get_order(charge.order_id)
         except SmartpayError as exc:
@@ -126,8 +127,10 @@ def _find_orders(charges: list[TokenCharge]) -> dict[str, dict[str, Any]]:
         if isinstance(created, int | float) and created < since:
             break
         reference = order.get("reference")
-        charge = wanted.get(reference) if reference in pending else None
-        if charge is None or order.get("tokenId") not in (None, charge.token_id):
+        if not isinstance(reference, str) or reference not in pending:
+            continue
+        match = wanted[reference]
+        if order.get("tokenId") not in (None, match.token_id):
             continue
         if reference in found:
             logger.error(
