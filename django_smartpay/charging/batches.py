@@ -76,7 +76,8 @@ def series_of(schedule: Any) -> scheduling.Series:
         interval=schedule.interval,
         count=schedule.interval_count,
         time_zone=schedule.time_zone,
-        anchor_at=schedule.anchor_at,
+        # A row written without its first period (a bulk import) keeps the time of its next run.
+        anchor_at=schedule.anchor_at or schedule.next_run_at,
         day_of_month=schedule.day_of_month,
     )
 

@@ -65,6 +65,8 @@ class Migration(migrations.Migration):
             model_name="chargeschedule",
             name="anchor_at",
             field=models.DateTimeField(
+                null=True,
+                blank=True,
                 editable=False,
                 help_text="The first period: its local time of day is the time of every period.",
                 verbose_name="first period",

@@ -136,6 +136,8 @@ class ChargeSchedule(ChargePayload):
     )
     anchor_at = models.DateTimeField(
         _("first period"),
+        null=True,
+        blank=True,
         editable=False,
         help_text=_("The first period: its local time of day is the time of every period."),
     )

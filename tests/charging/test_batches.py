@@ -156,3 +156,16 @@ def test_the_task_and_the_command_charge_one_period_per_run(token, charge_kwargs
 def test_a_naive_now_is_refused(db):
     with pytest.raises(ValueError, match="aware"):
         charge_due_schedules(now=dt.datetime(2025, 1, 1))
+
+
+def test_a_row_written_without_its_first_period_keeps_the_time_of_its_next_run(
+    token, charge_kwargs, enqueued
+):
+    """Bulk imports and factories write ``next_run_at`` only."""
+    tokyo = ZoneInfo("Asia/Tokyo")
+    start = dt.datetime(2025, 1, 31, 9, 30, tzinfo=tokyo)
+    schedule = _schedule(token, charge_kwargs, start, interval="monthly")
+    ChargeSchedule.objects.filter(pk=schedule.pk).update(anchor_at=None)
+    assert charge_due_schedules(now=start + dt.timedelta(minutes=1)) == 1
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == dt.datetime(2025, 2, 28, 9, 30, tzinfo=tokyo)
