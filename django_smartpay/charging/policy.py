@@ -1,14 +1,8 @@
 """Timing rules of token charges: retries, claims, the idempotency window.
 
-Smartpay remembers an ``Idempotency-Key`` for 6 hours from the first request
-(spec §1.4).  Within that window a charge may be sent again with its key as
-often as needed: Smartpay answers with the stored result instead of charging
-again.  After it, a resend could charge twice, so a charge whose outcome is
-still unknown is never sent again; reconciliation finds its order by
-``reference`` instead (:mod:`django_smartpay.charging.reconcile`).
-
-These follow from Smartpay's rules, not from a project's taste; what depends on
-the project (:func:`claim_timeout`) is derived from its settings, never copied.
+Smartpay keeps an ``Idempotency-Key`` 6 hours (spec §1.4): within that window a
+charge may be resent with its key; after it, never (reconciliation finds the order
+by reference instead).  What depends on the project is derived from its settings.
 """
 
 from __future__ import annotations

@@ -1,28 +1,8 @@
 """Sending one charge: claim the row, call Smartpay outside any transaction, record the outcome.
 
-The state machine (``TokenCharge.status``)::
-
-    pending ──claim──▶ processing ──order succeeded/requires_capture──▶ succeeded
-       ▲                   │       ──order rejected────────────────────▶ rejected
-       │                   │       ──definitive 4xx (token.not-found…)─▶ failed
-       └──transient error──┘       ──no answer near the key's 6 h end──▶ unknown ──reconcile──▶ …
-
-1. **Claim**: a ``pending`` charge within its key's window is claimed with one
-   conditional ``UPDATE`` (and read back); anything else is decided in a short
-   transaction with the row locked: a terminal or ``unknown`` charge is
-   left alone; a ``processing`` charge claimed less than :func:`policy.claim_timeout`
-   ago belongs to another worker, so this run backs off without sending anything;
-   otherwise the charge becomes ``processing`` with ``attempts + 1``.
-2. **Send** ``POST /orders`` with the charge's own ``Idempotency-Key`` and
-   ``reference``, holding no lock and no transaction.
-3. **Record** (short transaction) with an ``UPDATE`` guarded by
-   ``status = processing AND attempts = <this claim>``: a run whose claim was
-   taken over records nothing (the run that took over records the same result,
-   since it sent the same key).
-
-Transient errors — no answer, timeout, 5xx, 429, 409 ``request.in-progress`` —
-put the charge back to ``pending`` with a retry time; a retry that would fall
-after :func:`policy.resend_deadline` makes it ``unknown`` instead.
+``pending → processing → succeeded | rejected | failed``, or back to ``pending`` after a
+transient error, or ``unknown`` near the end of the key's window (reconciliation decides).
+Every write is guarded by this run's claim, so a run whose claim was taken over records nothing.
 """
 
 from __future__ import annotations

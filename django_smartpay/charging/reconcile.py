@@ -1,22 +1,8 @@
 """Reconciliation: settle charges whose task was lost or whose outcome is unknown.
 
-Run it periodically (the ``reconcile_charges`` task, or ``manage.py
-smartpay_reconcile``).  It never sends a charge after its key's window:
-
-- ``pending`` charges overdue by :data:`policy.LOST_AFTER` lost their task
-  message: a new one is sent (the claim makes an extra message harmless).
-- ``unknown`` charges, and ``processing`` charges whose claim is stale (their
-  worker died mid-request), are looked up at Smartpay **by reference**: one scan
-  of ``GET /orders`` (newest first) that stops at the oldest such charge's
-  creation time minus :data:`policy.RECONCILE_MARGIN`.
-
-  * Found: the order is synced and settles the charge (``succeeded``/``rejected``).
-  * Not found and the key's window is still open (before
-    :func:`policy.resend_deadline`): the charge goes back to ``pending`` and is
-    sent again with the same key — idempotent, so it cannot charge twice.
-  * Not found and the window is over (:func:`policy.window_end`): nothing was
-    charged; the charge becomes ``failed`` with code ``charge.no-order``.
-  * Otherwise (the last half hour of the window): left for the next run.
+Lost messages are sent again; unknown and stale charges are looked up at Smartpay by
+reference, resent with their key only while the key's window is open, and failed
+(nothing was charged) once it has closed.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """Recurring charges: create, pause, resume and cancel schedules; charge the due ones.
 
-:func:`charge_due_schedules` is meant to run every few minutes (Celery beat, or
-``manage.py smartpay_charge_due`` from cron).  It works in batches
-(:mod:`.batches`): one short transaction each, with a constant number of SQL
-statements whatever its size, skipping rows another run holds.  A schedule
-produces at most one charge per period (a unique constraint).
-
-One run charges a schedule at most once: a schedule that fell behind (the
-scheduler was down) is charged for the latest period that has started, and the
-periods missed are logged, never charged.  Resuming skips the periods missed while paused.
+Validation happens here, before anything is written, so every door (REST, admin,
+code) refuses a back-dated or out-of-range schedule the same way; a run charges a
+schedule at most once (:mod:`.batches`), whatever its rows say.
 """
 
 from __future__ import annotations
