@@ -1,27 +1,8 @@
 """Charging saved tokens — once, or on a schedule — from Celery, never twice.
 
-A :class:`~django_smartpay.models.TokenCharge` is written with its
-``Idempotency-Key`` and a unique ``reference`` **before** any HTTP request; a
-Celery task then claims it, sends ``POST /orders`` with that key and records the
-outcome (:mod:`.process`).  Transient failures are retried with the same key;
-an outcome still unknown near the end of the key's 6-hour window is settled by
-reconciliation, which finds the order by reference instead of sending again
-(:mod:`.reconcile`).  A :class:`~django_smartpay.models.ChargeSchedule` writes at
-most one charge per period (:mod:`.schedules`, :mod:`django_smartpay.scheduling`).
-
-Services (each validates before writing anything, and raises
-:class:`~django_smartpay.exceptions.SmartpayValidationError` for bad input):
-
-- :func:`charge_token`, :func:`cancel_charge`;
-- :func:`create_schedule`, :func:`pause_schedule`, :func:`resume_schedule`,
-  :func:`cancel_schedule`;
-- :func:`charge_due_schedules` (and one batch of it, :func:`charge_due_batch`);
-- :func:`run_charge` (the body of the ``process_charge`` task) and
-  :func:`reconcile_charges`.
-
-Tasks are in :mod:`django_smartpay.tasks` (they import this package; it reaches
-them by task name, :mod:`.dispatch`); signals ``charge_succeeded`` and
-``charge_failed`` in :mod:`django_smartpay.signals`.
+A charge is written with its ``Idempotency-Key`` and ``reference`` before any request;
+a task sends it (:mod:`.process`), reconciliation settles what is unknown
+(:mod:`.reconcile`), a schedule writes at most one charge per period (:mod:`.batches`).
 """
 
 from .batches import DEFAULT_BATCH_SIZE, BatchResult, charge_due_batch
