@@ -1,16 +1,20 @@
-"""API object -> column values: one function per mirrored kind, for :mod:`django_smartpay.sync`.
+"""API object -> column values, and which of two copies of an object is the newer.
 
 Only :mod:`~django_smartpay.sync` writes rows; this module says what goes in them
 (Smartpay's millisecond timestamps as aware datetimes, texts cut to their column,
-references as Smartpay ids, the object kept whole in ``data`` minus any signing secret).
+references as Smartpay ids, the object kept whole in ``data`` minus any signing secret)
+and decides between two copies of one object (:func:`precedence`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+from .client import constants as c
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -176,4 +180,65 @@ def stored_data(data: dict) -> dict:
     return data
 
 
-__all__ = ["EPOCH", "FIELDS", "from_ms", "reference_id", "stored_data", "to_ms"]
+# --- which copy wins -------------------------------------------------------------------------
+
+#: How far along each status is, per kind.  Between two copies with the same ``updatedAt``
+#: the one further along wins: a terminal status beats a non-terminal one, and for tokens the
+#: status that allows less charging wins (``disabled`` over ``active``).
+STATUS_RANK: dict[str, dict[str, int]] = {
+    "order": {
+        c.ORDER_STATUS_REQUIRES_AUTHORIZATION: 0,
+        c.ORDER_STATUS_PENDING: 1,
+        c.ORDER_STATUS_REQUIRES_CAPTURE: 2,
+        c.ORDER_STATUS_FAILED: 3,
+        c.ORDER_STATUS_REJECTED: 4,
+        c.ORDER_STATUS_CANCELED: 5,
+        c.ORDER_STATUS_SUCCEEDED: 6,
+    },
+    "payment": {c.PAYMENT_STATUS_PROCESSED: 0, c.PAYMENT_STATUS_REFUNDED: 1},
+    "refund": {c.REFUND_STATUS_FAILED: 0, c.REFUND_STATUS_SUCCEEDED: 1},
+    "token": {
+        c.TOKEN_STATUS_REQUIRES_AUTHORIZATION: 0,
+        c.TOKEN_STATUS_ACTIVE: 1,
+        c.TOKEN_STATUS_DISABLED: 2,
+        c.TOKEN_STATUS_REJECTED: 3,
+        c.TOKEN_STATUS_DELETED: 4,
+    },
+}
+
+
+def _count(value: Any) -> int:
+    return len(value) if isinstance(value, list) else value if isinstance(value, int) else 0
+
+
+def precedence(data: dict) -> tuple[int, int, int, int, str]:
+    """Sort key of a copy of an object: of two copies, the greater one is Smartpay's latest.
+
+    In order: ``updatedAt``; the rank of the status (:data:`STATUS_RANK`); more captures
+    (``payments``) or refunds (``refunds``) listed; more redemptions; and, for two copies
+    that still tie, their canonical JSON, so that the same pair always gives the same
+    winner whichever arrives first.
+    """
+    updated = data.get("updatedAt")
+    rank = STATUS_RANK.get(str(data.get("object")), {}).get(str(data.get("status")), -1)
+    listed = _count(data.get("payments")) + _count(data.get("refunds"))
+    canonical = json.dumps(data, sort_keys=True, default=str)
+    return (
+        -1 if updated is None else int(updated),
+        rank,
+        listed,
+        _count(data.get("redemptionCount")),
+        canonical,
+    )
+
+
+__all__ = [
+    "EPOCH",
+    "FIELDS",
+    "STATUS_RANK",
+    "from_ms",
+    "precedence",
+    "reference_id",
+    "stored_data",
+    "to_ms",
+]

@@ -21,7 +21,7 @@ from django_smartpay.models import (
 )
 from django_smartpay.sync import sync_object
 
-from .conftest import CHECKOUT
+from tests.sync.conftest import CHECKOUT
 
 pytestmark = pytest.mark.django_db
 
