@@ -1,62 +1,147 @@
-"""Two workers syncing the same new object: the unique Smartpay id decides, the loser retries."""
+"""Concurrent syncs on PostgreSQL: one row per object, the newest state, and totals that add up.
+
+Each test starts real threads (each with its own connection) released together by a
+barrier; the races are real, so they repeat enough rounds to meet the bad interleavings.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from collections.abc import Callable
+from functools import partial
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
-from django_smartpay import sync
-from django_smartpay.models import Order, OrderStatus
+from django_smartpay import signals
+from django_smartpay.models import Order, OrderStatus, Payment, PaymentStatus
 from django_smartpay.sync import sync_object
 
 from .conftest import with_fields
 
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-@pytest.mark.django_db
-def test_insert_race_is_retried_as_an_update(api, monkeypatch, django_capture_on_commit_callbacks):
-    """Our SELECT ran before the other worker committed the row; our INSERT then hits it."""
-    created = api.order(capture_method="manual")
-    other = sync_object(created)  # the other worker's row
-    newer = with_fields(created, updatedAt=created["updatedAt"] + 1, status="canceled")
-    real = sync._lock_existing
-    calls = []
-
-    def stale_first_select(model, ids):
-        calls.append(model)
-        return {} if len(calls) == 1 else real(model, ids)
-
-    monkeypatch.setattr(sync, "_lock_existing", stale_first_select)
-    with django_capture_on_commit_callbacks() as callbacks:
-        order = sync_object(newer)
-    assert calls == [Order, Order]  # the first attempt failed on the unique id and was retried
-    assert order.pk == other.pk
-    assert list(Order.objects.values_list("status", flat=True)) == [OrderStatus.CANCELED]
-    assert len(callbacks) == 1  # the failed attempt's "created" signal was rolled back with it
+ROUNDS = 30
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_parallel_workers_store_one_row_and_the_newest_state(api):
-    created = api.order(capture_method="manual")
-    versions = [with_fields(created, updatedAt=created["updatedAt"] + n, reference=f"v{n}") for n in range(8)]
-    barrier = threading.Barrier(len(versions))
-    errors = []
+def sync_together(*objects: dict) -> None:
+    """Sync each of ``objects`` in a thread of its own, all released together."""
+    run_together(*(partial(sync_object, data) for data in objects))
 
-    def worker(data):
+
+def run_together(*jobs: Callable[[], object]) -> None:
+    """Run ``jobs`` in threads released at the same moment; re-raise the first error."""
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def worker(job: Callable[[], object]) -> None:
         try:
             barrier.wait()
-            sync_object(data)
-        except Exception as exc:  # pragma: no cover - reported below
+            job()
+        except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(data,)) for data in versions]
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    if errors:
+        raise errors[0]
+
+
+def test_parallel_workers_store_one_row_and_the_newest_state(api):
+    created = api.order(capture_method="manual")
+    versions = [with_fields(created, updatedAt=created["updatedAt"] + n, reference=f"v{n}") for n in range(8)]
+    sync_together(*versions)
     assert list(Order.objects.values_list("reference", flat=True)) == ["v7"]
+
+
+def test_concurrent_refunds_of_one_payment_add_up(api, smartpay_client):
+    for _ in range(ROUNDS):
+        payment = api.payment(amount=2000)
+        sync_object(smartpay_client.get_order(payment["order"]))
+        sync_object(payment)
+        api.tick()
+        first = api.refund(payment["id"], 700)
+        second = api.refund(payment["id"], 1300)  # together: the whole payment
+        sync_together(first, second)
+        row = Payment.objects.get(smartpay_id=payment["id"])
+        order = Order.objects.get(smartpay_id=payment["order"])
+        assert (row.refunded_amount, row.status) == (2000, PaymentStatus.REFUNDED)
+        assert (order.captured_amount, order.refunded_amount, order.refundable_amount) == (2000, 2000, 0)
+
+
+def test_concurrent_captures_of_one_order_add_up_and_succeed_once(api, smartpay_client):
+    succeeded: list[str] = []
+
+    def receiver(sender, instance, new_status, **kwargs):
+        if new_status == OrderStatus.SUCCEEDED:
+            succeeded.append(instance.smartpay_id)
+
+    signals.order_status_changed.connect(receiver)
+    try:
+        for _ in range(ROUNDS):
+            order = sync_object(api.order(capture_method="manual"))
+            api.tick()
+            first = smartpay_client.create_payment(order.smartpay_id, 800, "JPY", cancel_remainder="manual")
+            second = smartpay_client.create_payment(order.smartpay_id, 1200, "JPY", cancel_remainder="manual")
+            sync_together(first, second)
+            order.refresh_from_db()
+            assert (order.captured_amount, order.status) == (2000, OrderStatus.SUCCEEDED)
+            assert succeeded.count(order.smartpay_id) == 1
+    finally:
+        signals.order_status_changed.disconnect(receiver)
+
+
+def _wait_until_blocked(timeout: float = 10.0) -> None:
+    """Return once another session of this database waits for a lock (polled, bounded)."""
+    deadline = time.monotonic() + timeout
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second worker never waited for the first one's row")
+
+
+def test_insert_race_is_retried_as_an_update(api, caplog):
+    """Our SELECT ran before the other worker committed the row; our INSERT then hits it."""
+    created = api.order(capture_method="manual")
+    newer = with_fields(created, updatedAt=created["updatedAt"] + 1, status="canceled")
+    inserted, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+
+    def first_worker() -> None:
+        with transaction.atomic():
+            results["first"] = sync_object(created)
+            inserted.set()
+            release.wait(10)
+
+    def second_worker() -> None:
+        inserted.wait(10)
+        results["second"] = sync_object(newer)
+
+    caplog.set_level(logging.INFO, logger="django_smartpay.sync")
+    threads = [
+        threading.Thread(target=lambda job=job: (job(), connection.close()))
+        for job in (first_worker, second_worker)
+    ]
+    for thread in threads:
+        thread.start()
+    inserted.wait(10)
+    _wait_until_blocked()  # the second INSERT waits on the first one's uncommitted row
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert "concurrent insert detected, retrying once" in caplog.text
+    assert list(Order.objects.values_list("status", flat=True)) == [OrderStatus.CANCELED]
+    assert results["second"].pk == results["first"].pk
