@@ -173,6 +173,24 @@ FIELDS: dict[str, Callable[[dict], dict[str, Any]]] = {
 }
 
 
+#: Columns of each mirrored model that no field of the API object fills: the row's own
+#: bookkeeping, the object kept whole (``data``), the local user, and the totals summed
+#: from child rows.  Every other column must come from :data:`FIELDS` (a test checks).
+LOCAL_COLUMNS: dict[str, frozenset[str]] = {
+    kind: frozenset({"id", "data", "created", "updated", *extra})
+    for kind, extra in {
+        "checkoutSession": ("user_id",),
+        "order": ("user_id", "captured_amount", "refunded_amount"),
+        "payment": ("refunded_amount",),
+        "refund": (),
+        "token": ("user_id",),
+        "coupon": (),
+        "promotionCode": (),
+        "webhookEndpoint": (),
+    }.items()
+}
+
+
 def stored_data(data: dict) -> dict:
     """What goes into ``data``: the object as received, minus any signing secret."""
     if _SECRET_FIELD in data:
@@ -235,6 +253,7 @@ def precedence(data: dict) -> tuple[int, int, int, int, str]:
 __all__ = [
     "EPOCH",
     "FIELDS",
+    "LOCAL_COLUMNS",
     "STATUS_RANK",
     "from_ms",
     "precedence",
