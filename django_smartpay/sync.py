@@ -204,7 +204,7 @@ def mark_token_deleted(token: Token) -> Token:
 def _expect(model: type[SmartpayObject], data: Any) -> None:
     kind = data.get("object") if isinstance(data, dict) else None
     if kind != model.api_object:
-        message = _("%(id)r is not a %(kind)s.") % {
+        message = _("%(id)s is not a %(kind)s.") % {
             "id": data.get("id") if isinstance(data, dict) else data,
             "kind": model._meta.verbose_name,
         }
@@ -242,11 +242,11 @@ def _sync_kind(kind: str, batch: _Batch) -> None:
     model = MODELS_BY_OBJECT[kind]
     items = batch.items.get(kind, {})
     refresh = batch.refresh.get(kind, set())
-    existing = lock_rows(model, sorted({*items, *refresh}))
+    existing: dict[str, Any] = _lock_rows(model, sorted({*items, *refresh}))
     new: list[Any] = []
     changed: list[tuple[Any, dict[str, Any]]] = []
     for sid, item in items.items():
-        row = existing.pop(sid, None)
+        row: Any = existing.pop(sid, None)
         if row is None:
             row = model(**FIELDS[kind](item.data), data=stored_data(item.data))
             if item.user is not None:
@@ -271,7 +271,7 @@ def _sync_kind(kind: str, batch: _Batch) -> None:
     AFTER_WRITE.get(kind, _nothing)(batch, new, changed)
 
 
-def lock_rows(model: type[M], smartpay_ids: list[str]) -> dict[str, M]:
+def _lock_rows(model: type[M], smartpay_ids: list[str]) -> dict[str, M]:
     """The stored rows among ``smartpay_ids``, locked (in id order) until the transaction ends."""
     rows = model._default_manager.select_for_update().filter(smartpay_id__in=smartpay_ids)
     return {row.smartpay_id: row for row in rows.order_by("smartpay_id")}
@@ -334,13 +334,12 @@ def _derive_orders(batch: _Batch, new: list[Order], changed: list[tuple[Order, d
     wanted = _recount(batch, "order", new, changed)
     inherit = [row for row in new if row.token_id and row.user_id is None]
     known_users = {sid: token.user_id for sid, token in batch.rows.get("token", {}).items()}
-    totals, users = _order_context(
-        [row.smartpay_id for row in wanted], {row.token_id for row in inherit} - set(known_users)
-    )
+    token_ids = {row.token_id or "" for row in inherit}
+    totals, users = _order_context([row.smartpay_id for row in wanted], token_ids - set(known_users))
     for row in wanted:
         row.captured_amount, row.refunded_amount = totals.get(row.smartpay_id, (0, 0))
     for row in inherit:
-        row.user_id = known_users.get(row.token_id) or users.get(row.token_id)
+        row.user_id = known_users.get(row.token_id or "") or users.get(row.token_id or "")
     for row in [*new, *(row for row, _before in changed)]:
         if row.status in _OPEN_ORDER and row.captured_amount >= row.amount > 0:
             row.status = OrderStatus.SUCCEEDED.value
@@ -349,7 +348,7 @@ def _derive_orders(batch: _Batch, new: list[Order], changed: list[tuple[Order, d
 def _order_context(order_ids: list[str], token_ids: set[str]) -> tuple[dict[str, tuple[int, int]], dict]:
     """Payment totals of ``order_ids`` and the users of ``token_ids``, in one statement."""
     big = models.BigIntegerField()
-    queries = []
+    queries: list[Any] = []
     if order_ids:
         queries.append(
             Payment.objects.filter(order_id__in=order_ids)
@@ -381,9 +380,9 @@ def _order_context(order_ids: list[str], token_ids: set[str]) -> tuple[dict[str,
     users: dict[str, Any] = {}
     for kind, sid, captured, refunded, user_id in rows:
         if kind == "payments":
-            totals[sid] = (int(captured or 0), int(refunded or 0))
+            totals[str(sid)] = (int(captured or 0), int(refunded or 0))
         else:
-            users[sid] = user_id
+            users[str(sid)] = user_id
     return totals, users
 
 
@@ -525,7 +524,6 @@ __all__ = [
     "RESOURCES",
     "Resource",
     "from_ms",
-    "lock_rows",
     "mark_token_deleted",
     "resource_for",
     "sync_by_id",
