@@ -76,6 +76,19 @@ def test_concurrent_refunds_of_one_payment_add_up(api, smartpay_client):
         assert (order.captured_amount, order.refunded_amount, order.refundable_amount) == (2000, 2000, 0)
 
 
+def test_one_refund_delivered_twice_at_once_counts_once(api, smartpay_client):
+    for _ in range(ROUNDS):
+        payment = api.payment(amount=2000)
+        sync_object(smartpay_client.get_order(payment["order"]))
+        sync_object(payment)
+        api.tick()
+        refund = api.refund(payment["id"], 500)
+        sync_together(refund, dict(refund))
+        row = Payment.objects.get(smartpay_id=payment["id"])
+        order = Order.objects.get(smartpay_id=payment["order"])
+        assert (row.refunded_amount, row.status, order.refunded_amount) == (500, PaymentStatus.PROCESSED, 500)
+
+
 def test_concurrent_captures_of_one_order_add_up_and_succeed_once(api, smartpay_client):
     succeeded: list[str] = []
 
