@@ -1,20 +1,8 @@
 """Business operations on Smartpay: validate locally, call the API, sync, return the row.
 
-Admin actions, views, tasks and commands call these functions and nothing
-lower.  Each one:
-
-1. checks what it can against the local rows and raises
-   :class:`~django_smartpay.exceptions.SmartpayValidationError` before any HTTP
-   request when the operation cannot succeed (a capture on a canceled order, a
-   refund above the refundable amount, …);
-2. calls Smartpay through the settings-built client (:func:`conf.get_client`),
-   passing ``idempotency_key`` when given (the client generates one otherwise
-   and reuses it on its retries);
-3. syncs the answer through :mod:`django_smartpay.sync` and returns the row.
-
-Objects may be given as rows or as Smartpay ids; an id without a local row is
-fetched from Smartpay and synced first.  API errors propagate as
-:class:`~django_smartpay.exceptions.SmartpayError` subclasses.
+Doors (admin, DRF, tasks, commands) call these and nothing lower.  Each refuses what cannot
+succeed with :class:`~django_smartpay.exceptions.SmartpayValidationError` before any request,
+passes ``idempotency_key`` on, and syncs the answer; an unknown id is fetched and synced first.
 """
 
 from __future__ import annotations

@@ -1,40 +1,8 @@
 """The one door for local state: Smartpay API objects (dicts) in, model rows out.
 
-Public API
-----------
-``sync_object(data, *, user=None, model=None) -> instance``
-    Upsert one API object (and every expanded object nested in it).
-``sync_page(collection_or_list) -> list[instance]``
-    Upsert a list page (a ``collection`` dict or a plain list) in bulk.
-``sync_by_id(smartpay_id, model=None) -> instance``
-    Fetch one object from Smartpay (expanded where allowed) and sync it.
-``mark_token_deleted(token) -> Token``
-    Record that a token was deleted (``DELETE /tokens/{id}`` answers 204, no body).
-
-Rules
------
-- Dispatch on ``object``; upsert by ``smartpay_id``; the received object is kept
-  whole in ``data`` (unknown fields included; a webhook endpoint's
-  ``signingSecret`` goes to its own column instead).
-- Relations are stored as the other object's Smartpay id (see
-  :mod:`django_smartpay.models.base`), so they resolve without API calls and link
-  up whenever the other row arrives.  A reference missing from the object (a
-  promotion code without ``coupon``) keeps the stored one.
-- Never backwards: of two copies of an object, the one with the greater
-  :func:`~django_smartpay.sync_fields.precedence` wins (the later ``updatedAt``;
-  at equal ``updatedAt``, the status further along, then more captures or refunds),
-  whatever order they arrive in.
-- Totals (``Order.captured_amount``/``refunded_amount``, ``Payment.refunded_amount``)
-  are recomputed from the local rows whenever a payment or refund is written, with
-  the parent row locked first, so concurrent children add up.  Statuses that follow
-  from them follow too: a fully captured order is ``succeeded``, a fully refunded
-  payment ``refunded`` (as Smartpay does, without an event of its own).
-- Signals (:mod:`django_smartpay.signals`) are sent on real transitions, after
-  commit, receivers isolated from each other.
-
-Each call runs in one ``transaction.atomic`` block; a race on ``smartpay_id`` (two
-workers inserting the same object) ends in an ``IntegrityError`` on the unique
-index, and the block is retried once, when it sees the other worker's row.
+Rows are upserted by Smartpay id and never moved backwards (:func:`.sync_fields.precedence`);
+they link to each other by Smartpay id whatever order they arrive in; totals are summed
+from child rows with the parent locked, so concurrent events add up; signals follow commits.
 """
 
 from __future__ import annotations
@@ -77,16 +45,8 @@ M = TypeVar("M", bound=SmartpayObject)
 
 #: Kinds are written in this order: children before the parents whose totals they feed
 #: (so locks are always taken refund → payment → order, never the other way round).
-KIND_ORDER = (
-    "coupon",
-    "promotionCode",
-    "webhookEndpoint",
-    "token",
-    "refund",
-    "payment",
-    "order",
-    "checkoutSession",
-)
+KIND_ORDER: tuple[str, ...] = ("coupon", "promotionCode", "webhookEndpoint", "token")
+KIND_ORDER += ("refund", "payment", "order", "checkoutSession")
 
 #: Order statuses a capture of the whole amount turns into ``succeeded``.
 _OPEN_ORDER = frozenset(
@@ -212,6 +172,7 @@ def _expect(model: type[SmartpayObject], data: Any) -> None:
 
 
 def _run(items: list[dict], user: Any) -> list[SmartpayObject]:
+    """One atomic block, retried once if another worker inserted one of the objects first."""
     for attempt in (1, 2):
         try:
             with transaction.atomic():
