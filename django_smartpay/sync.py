@@ -70,6 +70,9 @@ class _Batch:
     #: Parents (payments, orders) whose totals a written child may have changed.
     refresh: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     callbacks: list[Callable[[], None]] = field(default_factory=list)
+    #: Sum the totals of every parent in the batch again (explicit syncs), not only of
+    #: new ones and those whose children changed (events).
+    recount_all: bool = False
 
     def add(self, data: dict, user: Any, *, top_level: bool) -> tuple[str, str] | None:
         if not isinstance(data, dict):
@@ -144,12 +147,17 @@ def sync_object_in_transaction(data: dict, *, user: Any = None) -> SmartpayObjec
 
 
 def sync_page(collection_or_list: dict | list) -> list[SmartpayObject]:
-    """Upsert a list page in bulk; return the rows in the page's order."""
+    """Upsert a list page in bulk; return the rows in the page's order.
+
+    Like :func:`sync_by_id`, it sums the totals of every order and payment in it again,
+    which repairs a total that missed a child (a parent and its first child inserted at
+    the same moment by two workers cannot see each other).
+    """
     if isinstance(collection_or_list, dict):
         items = collection_or_list.get("data") or []
     else:
         items = list(collection_or_list)
-    return _run(items, None) if items else []
+    return _run(items, None, recount=True) if items else []
 
 
 def mark_token_deleted(token: Token) -> Token:
@@ -171,12 +179,12 @@ def _expect(model: type[SmartpayObject], data: Any) -> None:
         raise SmartpayValidationError(message, details=[message])
 
 
-def _run(items: list[dict], user: Any) -> list[SmartpayObject]:
+def _run(items: list[dict], user: Any, *, recount: bool = False) -> list[SmartpayObject]:
     """One atomic block, retried once if another worker inserted one of the objects first."""
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _sync(items, user)
+                return _sync(items, user, recount=recount)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -184,8 +192,8 @@ def _run(items: list[dict], user: Any) -> list[SmartpayObject]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _sync(items: list[dict], user: Any) -> list[SmartpayObject]:
-    batch = _Batch()
+def _sync(items: list[dict], user: Any, *, recount: bool = False) -> list[SmartpayObject]:
+    batch = _Batch(recount_all=recount)
     keys = [batch.add(data, user, top_level=True) for data in items]
     for kind in KIND_ORDER:
         if batch.items.get(kind) or batch.refresh.get(kind):
@@ -267,7 +275,7 @@ def _nothing(*args: Any) -> None:
 def _recount(batch: _Batch, kind: str, new: list[Any], changed: list[tuple[Any, dict]]) -> list[Any]:
     """Rows whose totals must be summed again: new ones, and parents of written children."""
     dirty = batch.refresh.get(kind, set())
-    return [*new, *(row for row, _before in changed if row.smartpay_id in dirty)]
+    return [*new, *(row for row, _before in changed if batch.recount_all or row.smartpay_id in dirty)]
 
 
 def _derive_payments(batch: _Batch, new: list[Payment], changed: list[tuple[Payment, dict]]) -> None:
@@ -478,7 +486,7 @@ def sync_by_id(smartpay_id: str, model: type[SmartpayObject] | None = None) -> S
         _expect(model, {"id": smartpay_id, "object": resource.model.api_object})
     getter = getattr(conf.get_client(), resource.getter)
     data = getter(smartpay_id, expand="all") if resource.expandable else getter(smartpay_id)
-    return sync_object(data)
+    return _run([data], None, recount=True)[0]
 
 
 __all__ = [

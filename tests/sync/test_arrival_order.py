@@ -14,7 +14,7 @@ from django.db import transaction
 
 from django_smartpay import signals
 from django_smartpay.models import Order, OrderStatus, Payment, PaymentStatus, Refund
-from django_smartpay.sync import sync_by_id, sync_object
+from django_smartpay.sync import sync_by_id, sync_object, sync_page
 
 pytestmark = pytest.mark.django_db
 
@@ -201,4 +201,26 @@ def test_sync_by_id_of_a_payment_brings_its_missing_refunds(api, smartpay_client
     api.tick()
     api.refund(payment["id"], 100)
     sync_by_id(payment["id"], Payment)
+    assert_equal_to_smartpay(smartpay_client, payment["order"])
+
+
+def test_an_explicit_sync_sums_totals_again(api, smartpay_client):
+    """A payment and its first refund inserted at the same moment by two workers cannot see
+    each other, so the payment's total can miss the refund; an explicit sync repairs it."""
+    payment = api.payment(amount=1000)
+    api.tick()
+    api.refund(payment["id"], 400)
+    sync_object(smartpay_client.get_order(payment["order"]))
+    sync_by_id(payment["id"])
+    Payment.objects.update(refunded_amount=0)  # the state such a race leaves
+    Order.objects.update(refunded_amount=0)
+    sync_object(smartpay_client.get_payment(payment["id"]))  # an event's copy: incremental
+    assert Payment.objects.get().refunded_amount == 0
+    sync_by_id(payment["id"])
+    assert Payment.objects.get().refunded_amount == 400
+    assert_equal_to_smartpay(smartpay_client, payment["order"])
+    Payment.objects.update(refunded_amount=0)
+    Order.objects.update(refunded_amount=0)
+    sync_page(smartpay_client.list_payments())
+    sync_page(smartpay_client.list_orders())
     assert_equal_to_smartpay(smartpay_client, payment["order"])
