@@ -20,7 +20,6 @@ from django_smartpay.models import (
     WebhookEndpoint,
 )
 from django_smartpay.sync import sync_object
-
 from tests.sync.conftest import CHECKOUT
 
 pytestmark = pytest.mark.django_db
@@ -288,7 +287,9 @@ def test_an_id_of_another_kind_is_refused_before_any_request(api, smartpay_reque
     token_id = api.token()["id"]
     _rejected_locally(smartpay_requests, lambda: services.sync_by_id(token_id, Order), "is not a order")
     _rejected_locally(smartpay_requests, lambda: services.capture_order(token_id), "is not a order")
-    _rejected_locally(smartpay_requests, lambda: services.refund_payment(token_id, reason="fraudulent"), "payment")
+    _rejected_locally(
+        smartpay_requests, lambda: services.refund_payment(token_id, reason="fraudulent"), "payment"
+    )
     assert not Token.objects.exists()
 
 
