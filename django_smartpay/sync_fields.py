@@ -201,8 +201,10 @@ def stored_data(data: dict) -> dict:
 # --- which copy wins -------------------------------------------------------------------------
 
 #: How far along each status is, per kind.  Between two copies with the same ``updatedAt``
-#: the one further along wins: a terminal status beats a non-terminal one, and for tokens the
-#: status that allows less charging wins (``disabled`` over ``active``).
+#: the one further along wins: a terminal status beats a non-terminal one (``succeeded``
+#: over ``canceled``: a cancelled order with captures ends succeeded); for tokens the status
+#: that allows less charging wins (``disabled`` over ``active``); for refunds ``succeeded``
+#: (it leaves less to refund, so nothing is refunded twice).
 STATUS_RANK: dict[str, dict[str, int]] = {
     "order": {
         c.ORDER_STATUS_REQUIRES_AUTHORIZATION: 0,
