@@ -11,21 +11,25 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.db import models
+from django.contrib.admin.views.main import PAGE_VAR
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import services
 from ..exceptions import SmartpayValidationError
+from . import lookups
 from .confirm import ActionSpec, confirmed_action
 from .display import json_field
+from .paging import BoundedPaginator, paginator_for
+from .secrets import is_secret_field, touches_secret
+from .users import user_search_fields
 
 #: The changelist's date filter on Smartpay's creation time.
 CREATED_FILTER = ("smartpay_created", admin.DateFieldListFilter)
 
 
-def _synced(updated: models.Model, smartpay_id: str, own: bool) -> str:
+def _synced(updated: Any, smartpay_id: str, own: bool) -> str:
     status = updated.get_status_display() if getattr(updated, "status", "") else ""
     if own:
         if status:
@@ -70,16 +74,27 @@ sync_from_smartpay = sync_action()
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shows rows; never adds, edits or deletes them."""
+    """Shows rows; never adds, edits or deletes them.
+
+    Closed by default: a query string may filter only on the paths of ``list_filter``,
+    ``date_hierarchy`` and ``link_filters`` (see :mod:`.lookups`); nothing searches, filters,
+    orders, references or shows a secret-bearing field (see :mod:`.secrets`); and no page
+    counts the whole table (see :mod:`.paging`).
+    """
 
     list_per_page = 100
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     #: Model fields never shown anywhere (not in forms, not in the API object).
     hidden_fields: tuple[str, ...] = ()
     #: Model field name -> the display method shown in its place on the change page.
     display_overrides: dict[str, str] = {}
     #: Display methods added after the model fields on the change page.
     extra_fields: tuple[str, ...] = ()
+    #: Field paths other pages link to with a filter (``?order=<id>``): allowed as plain lookups.
+    link_filters: tuple[str, ...] = ()
+    #: Paths to the project's user (``"user"``, ``"order__user"``): searched by login name and e-mail.
+    user_paths: tuple[str, ...] = ()
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -90,30 +105,77 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         skipped = {"id", *self.hidden_fields}
         names = [
             self.display_overrides.get(f.name, f.name)
             for f in self.model._meta.fields
-            if f.name not in skipped and f.name not in self.extra_fields
+            if f.name not in skipped and f.name not in self.extra_fields and not is_secret_field(f)
         ]
         return [*names, *self.extra_fields]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        secret = [f.name for f in self.model._meta.fields if is_secret_field(f)]
+        return [*(super().get_exclude(request, obj) or ()), *self.hidden_fields, *secret]
+
+    # --- closed lookups, search and references -----------------------------------------------
+
+    def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest | None = None) -> bool:
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        spec = lookups.declared(list_filter, self.date_hierarchy, self.link_filters)
+        return lookups.allowed(self.model, lookup, value, spec)
+
+    def to_field_allowed(self, request: HttpRequest, to_field: str) -> bool:
+        if "\x00" in to_field or touches_secret(self.model, to_field):
+            return False
+        return super().to_field_allowed(request, to_field)
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        fields = [*self.search_fields, *user_search_fields(*self.user_paths)]
+        return [name for name in fields if not touches_secret(self.model, str(name))]
+
+    def get_sortable_by(self, request: HttpRequest) -> Any:
+        return [name for name in super().get_sortable_by(request) if not self._orders_on_secret(name)]
+
+    def _orders_on_secret(self, name: str) -> bool:
+        attribute = getattr(self, name, None) if isinstance(name, str) else None
+        ordering = getattr(attribute, "admin_order_field", None) or name
+        return isinstance(ordering, str) and touches_secret(self.model, ordering.lstrip("-"))
+
+    # --- pages that never count the whole table ----------------------------------------------
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: Any,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> BoundedPaginator:
+        return paginator_for(
+            queryset,
+            per_page,
+            request.GET.get(PAGE_VAR),
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )
 
 
 class SmartpayObjectAdmin(ReadOnlyAdmin):
     """Admin of a model mirroring a Smartpay object (:class:`~django_smartpay.models.SmartpayObject`)."""
 
-    ordering = ("-smartpay_created", "-pk")
-    list_filter: tuple[Any, ...] = ("test", CREATED_FILTER)
-    search_fields: tuple[str, ...] = ("smartpay_id",)
-    actions = [sync_from_smartpay]
-    extra_fields = ("metadata_json", "api_object")
+    ordering: Any = ("-smartpay_created", "-pk")
+    list_filter: Any = ("test", CREATED_FILTER)
+    search_fields: Any = ("smartpay_id",)
+    link_filters: tuple[str, ...] = ("smartpay_id",)
+    actions: Any = [sync_from_smartpay]
+    extra_fields: tuple[str, ...] = ("metadata_json", "api_object")
 
     api_object = json_field("data", gettext_lazy("API object"))
     metadata_json = json_field("metadata", gettext_lazy("metadata"))
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [name for name in super().get_fields(request, obj) if name not in ("data", "metadata")]

@@ -22,8 +22,8 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-#: Keys never shown from an API object, whatever model it belongs to.
-SECRET_KEYS = frozenset({"signingSecret", "signing_secret"})
+from .secrets import redact
+from .users import user_label
 
 DisplayMethod = Callable[[Any, Any], Any]
 
@@ -95,10 +95,23 @@ def link(field: str, description: Any) -> DisplayMethod:
     return display
 
 
+def user_column(field: str, description: Any) -> DisplayMethod:
+    """A display method naming the user in ``field`` by login name and e-mail, linked to its admin."""
+
+    @admin.display(description=description, ordering=field)
+    def display(self: Any, obj: Any) -> Any:
+        user = _related(obj, field)
+        if user is None:
+            return None
+        url = admin_url(user)
+        return user_label(user) if url is None else format_html('<a href="{}">{}</a>', url, user_label(user))
+
+    return display
+
+
 def pretty_json(value: Any) -> SafeString:
-    """``value`` as indented JSON in an escaped ``<pre>`` (secrets removed)."""
-    if isinstance(value, dict):
-        value = {key: item for key, item in value.items() if key not in SECRET_KEYS}
+    """``value`` as indented JSON in an escaped ``<pre>`` (secret-named keys redacted at any depth)."""
+    value = redact(value)
     text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
     return format_html('<pre class="smartpay-json">{}</pre>', text)
 
