@@ -11,8 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import PAGE_VAR
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -71,6 +74,21 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
 
 
 sync_from_smartpay = sync_action()
+
+#: Integer primary keys fit in a signed 64-bit column on every supported database.
+PK_RANGE = range(-(2**63), 2**63)
+
+
+def valid_pk(model: type[models.Model], value: str) -> bool:
+    """Whether ``value`` is a primary key ``model`` could have (a query with it cannot fail)."""
+    pk = model._meta.pk
+    if pk is None or "\x00" in value:
+        return False
+    try:
+        python = pk.to_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return not isinstance(python, int) or python in PK_RANGE
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -144,6 +162,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         attribute = getattr(self, name, None) if isinstance(name, str) else None
         ordering = getattr(attribute, "admin_order_field", None) or name
         return isinstance(ordering, str) and touches_secret(self.model, ordering.lstrip("-"))
+
+    def response_action(self, request: HttpRequest, queryset: Any) -> Any:
+        """Django's action handling, after refusing selected row ids that are not ids (400, not 500)."""
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(valid_pk(self.model, value) for value in selected):
+            return HttpResponseBadRequest(_("The selected rows are not valid."))
+        return super().response_action(request, queryset)
 
     # --- pages that never count the whole table ----------------------------------------------
 
