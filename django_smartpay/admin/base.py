@@ -8,14 +8,15 @@ add, edit or delete them.  Changes go to Smartpay through actions (see
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -158,17 +159,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def get_sortable_by(self, request: HttpRequest) -> Any:
         return [name for name in super().get_sortable_by(request) if not self._orders_on_secret(name)]
 
-    def _orders_on_secret(self, name: str) -> bool:
+    def _orders_on_secret(self, name: Any) -> bool:
         attribute = getattr(self, name, None) if isinstance(name, str) else None
         ordering = getattr(attribute, "admin_order_field", None) or name
         return isinstance(ordering, str) and touches_secret(self.model, ordering.lstrip("-"))
 
-    def response_action(self, request: HttpRequest, queryset: Any) -> Any:
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
         """Django's action handling, after refusing selected row ids that are not ids (400, not 500)."""
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         if not all(valid_pk(self.model, value) for value in selected):
             return HttpResponseBadRequest(_("The selected rows are not valid."))
-        return super().response_action(request, queryset)
+        return super().response_action(request, queryset, *args, **kwargs)
 
     # --- pages that never count the whole table ----------------------------------------------
 
@@ -192,11 +195,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class SmartpayObjectAdmin(ReadOnlyAdmin):
     """Admin of a model mirroring a Smartpay object (:class:`~django_smartpay.models.SmartpayObject`)."""
 
-    ordering: Any = ("-smartpay_created", "-pk")
-    list_filter: Any = ("test", CREATED_FILTER)
-    search_fields: Any = ("smartpay_id",)
+    ordering = ("-smartpay_created", "-pk")
+    list_filter: ClassVar[tuple[Any, ...]] = ("test", CREATED_FILTER)
+    search_fields: ClassVar[tuple[str, ...]] = ("smartpay_id",)
     link_filters: tuple[str, ...] = ("smartpay_id",)
-    actions: Any = [sync_from_smartpay]
+    actions = [sync_from_smartpay]
     extra_fields: tuple[str, ...] = ("metadata_json", "api_object")
 
     api_object = json_field("data", gettext_lazy("API object"))
