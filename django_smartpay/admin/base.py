@@ -156,6 +156,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         fields = [*self.search_fields, *user_search_fields(*self.user_paths)]
         return [name for name in fields if not touches_secret(self.model, str(name))]
 
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        # The autocomplete view passes its term unchecked; PostgreSQL refuses NUL in text (a 500).
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
     def get_sortable_by(self, request: HttpRequest) -> Any:
         return [name for name in super().get_sortable_by(request) if not self._orders_on_secret(name)]
 

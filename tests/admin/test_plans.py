@@ -31,8 +31,27 @@ def page_plan(model, admin_user, **params) -> str:
 def events(admin_user, django_user_model):
     populate(300, django_user_model)
     WebhookEvent.objects.bulk_create(
-        WebhookEvent(event_id=f"evt_{i}", type=EVENTS[i % len(EVENTS)], received_at=START + dt.timedelta(seconds=i))
+        WebhookEvent(
+            event_id=f"evt_{i}", type=EVENTS[i % len(EVENTS)], received_at=START + dt.timedelta(seconds=i)
+        )
         for i in range(20_000)
+    )
+    schedules = ChargeSchedule.objects.bulk_create(
+        ChargeSchedule(
+            token_id=f"paytok_test_{i % 300:06d}", amount=500, interval="monthly", next_run_at=START
+        )
+        for i in range(20_000)
+    )
+    TokenCharge.objects.bulk_create(
+        TokenCharge(
+            token_id=schedule.token_id,
+            schedule=schedule,
+            period=START,
+            amount=500,
+            reference=f"plan-{schedule.pk}",
+            idempotency_key=f"plan-{schedule.pk}",
+        )
+        for schedule in schedules
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
