@@ -26,6 +26,8 @@ from .secrets import redact
 from .users import user_label
 
 DisplayMethod = Callable[[Any, Any], Any]
+#: The most related rows a change page counts for one relation (more shows as "1,000+").
+RELATED_COUNT_LIMIT = 1000
 
 
 def format_amount(amount: int | None, currency: str = "JPY") -> str:
@@ -134,8 +136,10 @@ def related_links(obj: Any, relations: list[tuple[type[models.Model], str, Any]]
         url = changelist_url(model, **{field: value})
         if url is None:
             continue
-        count = model._default_manager.filter(**{field: value}).count()
-        parts.append(format_html('<a href="{}">{} ({})</a>', url, label, count))
+        # Counted up to a bound, like the changelists: a busy token's orders are never all counted.
+        count = model._default_manager.filter(**{field: value})[: RELATED_COUNT_LIMIT + 1].count()
+        shown = f"{RELATED_COUNT_LIMIT:,}+" if count > RELATED_COUNT_LIMIT else str(count)
+        parts.append(format_html('<a href="{}">{} ({})</a>', url, label, shown))
     if not parts:
         return format_html("{}", _("none"))
     return format_html("<br>".join(["{}"] * len(parts)), *parts)

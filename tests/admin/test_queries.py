@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from django_smartpay.admin import display
 from django_smartpay.models import (
     ChargeSchedule,
     CheckoutSession,
@@ -254,3 +255,18 @@ def test_every_relation_shown_in_a_list_is_selected_with_it():
                 continue
             if model_field.is_relation:
                 assert field in related, (model, field)
+
+
+def test_change_page_counts_related_rows_up_to_a_bound(admin_client, django_user_model, monkeypatch):
+    populate(1, django_user_model)
+    token = Token.objects.get()
+    Order.objects.bulk_create(
+        Order(smartpay_id=f"order_test_x{i}", amount=100, status="succeeded", token_id=token.smartpay_id)
+        for i in range(12)
+    )
+    monkeypatch.setattr(display, "RELATED_COUNT_LIMIT", 10)
+    with CaptureQueriesContext(connection) as queries:
+        content = admin_client.get(reverse("admin:smartpay_token_change", args=[token.pk])).content.decode()
+    assert "orders (10+)" in content
+    assert "checkout sessions (1)" in content
+    assert not unbounded_counts([query["sql"] for query in queries])
