@@ -8,24 +8,32 @@ add, edit or delete them.  Changes go to Smartpay through actions (see
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import PAGE_VAR
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import services
 from ..exceptions import SmartpayValidationError
+from . import lookups
 from .confirm import ActionSpec, confirmed_action
 from .display import json_field
+from .paging import BoundedPaginator, paginator_for
+from .secrets import is_secret_field, touches_secret
+from .users import user_search_fields
 
 #: The changelist's date filter on Smartpay's creation time.
 CREATED_FILTER = ("smartpay_created", admin.DateFieldListFilter)
 
 
-def _synced(updated: models.Model, smartpay_id: str, own: bool) -> str:
+def _synced(updated: Any, smartpay_id: str, own: bool) -> str:
     status = updated.get_status_display() if getattr(updated, "status", "") else ""
     if own:
         if status:
@@ -68,18 +76,44 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
 
 sync_from_smartpay = sync_action()
 
+#: Integer primary keys fit in a signed 64-bit column on every supported database.
+PK_RANGE = range(-(2**63), 2**63)
+
+
+def valid_pk(model: type[models.Model], value: str) -> bool:
+    """Whether ``value`` is a primary key ``model`` could have (a query with it cannot fail)."""
+    pk = model._meta.pk
+    if pk is None or "\x00" in value:
+        return False
+    try:
+        python = pk.to_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return not isinstance(python, int) or python in PK_RANGE
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shows rows; never adds, edits or deletes them."""
+    """Shows rows; never adds, edits or deletes them.
+
+    Closed by default: a query string may filter only on the paths of ``list_filter``,
+    ``date_hierarchy`` and ``link_filters`` (see :mod:`.lookups`); nothing searches, filters,
+    orders, references or shows a secret-bearing field (see :mod:`.secrets`); and no page
+    counts the whole table (see :mod:`.paging`).
+    """
 
     list_per_page = 100
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     #: Model fields never shown anywhere (not in forms, not in the API object).
     hidden_fields: tuple[str, ...] = ()
     #: Model field name -> the display method shown in its place on the change page.
     display_overrides: dict[str, str] = {}
     #: Display methods added after the model fields on the change page.
     extra_fields: tuple[str, ...] = ()
+    #: Field paths other pages link to with a filter (``?order=<id>``): allowed as plain lookups.
+    link_filters: tuple[str, ...] = ()
+    #: Paths to the project's user (``"user"``, ``"order__user"``): searched by login name and e-mail.
+    user_paths: tuple[str, ...] = ()
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -90,30 +124,92 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         skipped = {"id", *self.hidden_fields}
         names = [
             self.display_overrides.get(f.name, f.name)
             for f in self.model._meta.fields
-            if f.name not in skipped and f.name not in self.extra_fields
+            if f.name not in skipped and f.name not in self.extra_fields and not is_secret_field(f)
         ]
         return [*names, *self.extra_fields]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        secret = [f.name for f in self.model._meta.fields if is_secret_field(f)]
+        return [*(super().get_exclude(request, obj) or ()), *self.hidden_fields, *secret]
+
+    # --- closed lookups, search and references -----------------------------------------------
+
+    def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest | None = None) -> bool:
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        spec = lookups.declared(list_filter, self.date_hierarchy, self.link_filters)
+        return lookups.allowed(self.model, lookup, value, spec)
+
+    def to_field_allowed(self, request: HttpRequest, to_field: str) -> bool:
+        if "\x00" in to_field or touches_secret(self.model, to_field):
+            return False
+        return super().to_field_allowed(request, to_field)
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        fields = [*self.search_fields, *user_search_fields(*self.user_paths)]
+        return [name for name in fields if not touches_secret(self.model, str(name))]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        # The autocomplete view passes its term unchecked; PostgreSQL refuses NUL in text (a 500).
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_sortable_by(self, request: HttpRequest) -> Any:
+        return [name for name in super().get_sortable_by(request) if not self._orders_on_secret(name)]
+
+    def _orders_on_secret(self, name: Any) -> bool:
+        attribute = getattr(self, name, None) if isinstance(name, str) else None
+        ordering = getattr(attribute, "admin_order_field", None) or name
+        return isinstance(ordering, str) and touches_secret(self.model, ordering.lstrip("-"))
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
+        """Django's action handling, after refusing selected row ids that are not ids (400, not 500)."""
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(valid_pk(self.model, value) for value in selected):
+            return HttpResponseBadRequest(_("The selected rows are not valid."))
+        return super().response_action(request, queryset, *args, **kwargs)
+
+    # --- pages that never count the whole table ----------------------------------------------
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: Any,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> BoundedPaginator:
+        return paginator_for(
+            queryset,
+            per_page,
+            request.GET.get(PAGE_VAR),
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )
 
 
 class SmartpayObjectAdmin(ReadOnlyAdmin):
     """Admin of a model mirroring a Smartpay object (:class:`~django_smartpay.models.SmartpayObject`)."""
 
     ordering = ("-smartpay_created", "-pk")
-    list_filter: tuple[Any, ...] = ("test", CREATED_FILTER)
-    search_fields: tuple[str, ...] = ("smartpay_id",)
+    list_filter: ClassVar[tuple[Any, ...]] = ("test", CREATED_FILTER)
+    search_fields: ClassVar[tuple[str, ...]] = ("smartpay_id",)
+    link_filters: tuple[str, ...] = ("smartpay_id",)
     actions = [sync_from_smartpay]
-    extra_fields = ("metadata_json", "api_object")
+    extra_fields: tuple[str, ...] = ("metadata_json", "api_object")
 
     api_object = json_field("data", gettext_lazy("API object"))
     metadata_json = json_field("metadata", gettext_lazy("metadata"))
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [name for name in super().get_fields(request, obj) if name not in ("data", "metadata")]

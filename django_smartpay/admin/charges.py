@@ -106,8 +106,9 @@ class TokenChargeAdmin(ReadOnlyAdmin):
         "idempotency_key",
         "token__smartpay_id",
         "order__smartpay_id",
-        "token__user__email",
     )
+    user_paths = ("token__user",)
+    link_filters = ("token", "order")
     ordering = ("-created", "-pk")
     actions = [charge_now, cancel_charges, sync_charge_orders]
     display_overrides = {
@@ -228,7 +229,9 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "interval", "token__test", ("next_run_at", admin.DateFieldListFilter))
     list_select_related = ("token",)
-    search_fields = ("token__smartpay_id", "token__reference", "token__user__email")
+    search_fields = ("token__smartpay_id", "token__reference")
+    user_paths = ("token__user",)
+    link_filters = ("token",)
     ordering = ("-created", "-pk")
     actions = [pause_schedules, resume_schedules, cancel_schedules, sync_schedule_tokens]
     display_overrides = {

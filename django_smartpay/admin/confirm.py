@@ -11,12 +11,15 @@ Double submits
     together with the user, the model and the action, so it cannot be forged or
     moved to another action.  Each row is sent with the idempotency key
     ``"<key>-<pk>"``: the same form submitted twice reaches Smartpay with the same
-    keys and is replayed, never applied twice.  Every success is written to the
-    admin log with its key, so a second submit of the same page is recognised
-    before anything is sent and reported as already done.  When the outcome of a
-    row is unknown (no answer, a server error), the page is shown again: the
-    next submit reuses the same keys, Smartpay replays its first answer and the
-    local rows are synced from it.
+    keys and is replayed, never applied twice.  Every success also leaves an
+    :class:`~django_smartpay.models.ActionReceipt` under its key (one indexed
+    row), so a second submit of the same page is recognised before anything is
+    sent and reported as already done: a replay alone would not do, as the body
+    depends on the rows at submit time (a blank amount is "the rest", which
+    changes once refunded) and some actions (pause, reprocess) send nothing to
+    replay.  When the outcome of a row is unknown (no answer, a server error),
+    the page is shown again: the next submit reuses the same keys, Smartpay
+    replays its first answer and the local rows are synced from it.
 
 Permissions
     Django offers an action only to users for whom every ``has_<permission>_
@@ -31,17 +34,17 @@ import secrets
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,6 +56,7 @@ from ..exceptions import (
     SmartpayServerError,
     SmartpayValidationError,
 )
+from ..models import ActionReceipt
 from .forms import ConfirmForm
 
 logger = logging.getLogger(__name__)
@@ -65,8 +69,8 @@ PREFIX = "smartpay"
 SALT = "django_smartpay.admin.confirm"
 #: A page older than this is refused: Smartpay keeps idempotency keys for 6 hours.
 MAX_AGE_SECONDS = 5 * 60 * 60
-#: Marks the idempotency key in the admin log message of a successful row.
-KEY_MARKER = "idempotency key"
+#: The most rows one confirmation page acts on (select fewer, or filter the list first).
+MAX_ROWS = 500
 
 #: ``run(row, cleaned_data, idempotency_key) -> message`` performs the action on one row.
 Runner = Callable[[Any, dict[str, Any], str], str]
@@ -140,7 +144,14 @@ def perform(
     """Show the confirmation page, or run the confirmed action on every selected row."""
     if not has_permission(modeladmin, request, spec.permission):
         raise PermissionDenied
-    rows = list(queryset.order_by("pk"))
+    rows = list(queryset.order_by("pk")[: MAX_ROWS + 1])
+    if len(rows) > MAX_ROWS:
+        modeladmin.message_user(
+            request,
+            _("Select at most %(count)d rows for one action (filter the list first).") % {"count": MAX_ROWS},
+            messages.WARNING,
+        )
+        return None
     signer = KeySigner(request, modeladmin.model, spec.name)
     if request.POST.get(CONFIRM_FIELD) != "yes":
         form = spec.form_class(
@@ -148,7 +159,7 @@ def perform(
         )
         return render(spec, modeladmin, request, rows, form, {})
     key = signer.unsign(request.POST.get(f"{PREFIX}-confirmation"))
-    done = completed(modeladmin.model, key) if key else {}
+    done = completed(rows, key) if key else {}
     pending = [row for row in rows if row.pk not in done]
     form = spec.form_class(request.POST, rows=pending, signer=signer, prefix=PREFIX)
     if not form.is_valid() or form.key is None:
@@ -175,7 +186,7 @@ def perform(
                 "again is safe: it sends the same idempotency keys, and Smartpay does not apply them twice."
             ),
         )
-        return render(spec, modeladmin, request, rows, form, completed(modeladmin.model, key))
+        return render(spec, modeladmin, request, rows, form, completed(rows, key))
     return None
 
 
@@ -195,7 +206,8 @@ def run_row(
     try:
         with guard:
             result = spec.run(row, data, idempotency_key)
-            modeladmin.log_change(request, row, f"{result} ({KEY_MARKER} {idempotency_key})")
+            ActionReceipt.objects.get_or_create(key=idempotency_key, defaults={"result": result})
+            modeladmin.log_change(request, row, result)
     except SmartpayError as exc:
         modeladmin.message_user(request, describe_error(row, exc), messages.ERROR)
         return exc.outcome_unknown
@@ -237,21 +249,15 @@ def describe_error(row: models.Model, exc: SmartpayError) -> str:
     return _("%(object)s: Smartpay refused the request: %(message)s (error %(code)s).") % values
 
 
-def completed(model: type[models.Model], key: str) -> dict[Any, str]:
-    """Rows this page's key already succeeded on, by pk, with their logged result."""
-    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
-    entries = LogEntry.objects.filter(
-        content_type=content_type, change_message__contains=f"({KEY_MARKER} {key}-"
-    ).values_list("object_id", "change_message")
-    done: dict[Any, str] = {}
-    pk_field = model._meta.pk
-    for object_id, message in entries:
-        try:
-            pk = pk_field.to_python(object_id)
-        except Exception:  # noqa: S112 - a hand-written log entry is not ours
-            continue
-        done[pk] = message.rsplit(f" ({KEY_MARKER} ", 1)[0]
-    return done
+def completed(rows: list[models.Model], key: str) -> dict[Any, str]:
+    """Rows this page's key already succeeded on, by pk, with their result (one indexed query).
+
+    Receipts older than a page can live are deleted on the way: they can never match again.
+    """
+    ActionReceipt.objects.filter(created__lt=timezone.now() - timedelta(seconds=MAX_AGE_SECONDS)).delete()
+    by_key = {row_key(key, row): row.pk for row in rows}
+    receipts = ActionReceipt.objects.filter(key__in=list(by_key)).values_list("key", "result")
+    return {by_key[receipt_key]: result for receipt_key, result in receipts}
 
 
 def render(

@@ -129,6 +129,7 @@ class PromotionCodeAdmin(SmartpayObjectAdmin):
     list_filter = ("active", *SmartpayObjectAdmin.list_filter)
     list_select_related = ("coupon",)
     search_fields = ("smartpay_id", "code", "coupon__smartpay_id", "coupon__name")
+    link_filters = ("smartpay_id", "coupon")
     actions = [activate_promotion_codes, deactivate_promotion_codes, sync_from_smartpay]
     display_overrides = {"coupon": "coupon_link"}
 

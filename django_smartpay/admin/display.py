@@ -22,10 +22,12 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-#: Keys never shown from an API object, whatever model it belongs to.
-SECRET_KEYS = frozenset({"signingSecret", "signing_secret"})
+from .secrets import redact
+from .users import user_label
 
 DisplayMethod = Callable[[Any, Any], Any]
+#: The most related rows a change page counts for one relation (more shows as "1,000+").
+RELATED_COUNT_LIMIT = 1000
 
 
 def format_amount(amount: int | None, currency: str = "JPY") -> str:
@@ -95,10 +97,23 @@ def link(field: str, description: Any) -> DisplayMethod:
     return display
 
 
+def user_column(field: str, description: Any) -> DisplayMethod:
+    """A display method naming the user in ``field`` by login name and e-mail, linked to its admin."""
+
+    @admin.display(description=description, ordering=field)
+    def display(self: Any, obj: Any) -> Any:
+        user = _related(obj, field)
+        if user is None:
+            return None
+        url = admin_url(user)
+        return user_label(user) if url is None else format_html('<a href="{}">{}</a>', url, user_label(user))
+
+    return display
+
+
 def pretty_json(value: Any) -> SafeString:
-    """``value`` as indented JSON in an escaped ``<pre>`` (secrets removed)."""
-    if isinstance(value, dict):
-        value = {key: item for key, item in value.items() if key not in SECRET_KEYS}
+    """``value`` as indented JSON in an escaped ``<pre>`` (secret-named keys redacted at any depth)."""
+    value = redact(value)
     text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
     return format_html('<pre class="smartpay-json">{}</pre>', text)
 
@@ -121,8 +136,10 @@ def related_links(obj: Any, relations: list[tuple[type[models.Model], str, Any]]
         url = changelist_url(model, **{field: value})
         if url is None:
             continue
-        count = model._default_manager.filter(**{field: value}).count()
-        parts.append(format_html('<a href="{}">{} ({})</a>', url, label, count))
+        # Counted up to a bound, like the changelists: a busy token's orders are never all counted.
+        count = model._default_manager.filter(**{field: value})[: RELATED_COUNT_LIMIT + 1].count()
+        shown = f"{RELATED_COUNT_LIMIT:,}+" if count > RELATED_COUNT_LIMIT else str(count)
+        parts.append(format_html('<a href="{}">{} ({})</a>', url, label, shown))
     if not parts:
         return format_html("{}", _("none"))
     return format_html("<br>".join(["{}"] * len(parts)), *parts)

@@ -59,7 +59,7 @@ class AmountForm(ConfirmForm):
     #: Name of the row property giving the most the amount may be.
     limit_attribute = ""
     #: Formats the error of an amount above a row's limit.
-    too_much = ""
+    too_much: Any = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from .. import services
 from ..models import CheckoutSession, Order, Payment, Refund, TokenCharge
 from .base import CREATED_FILTER, SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import format_amount, link, money, related_links
+from .display import format_amount, link, money, related_links, user_column
 from .forms import CaptureForm, RefundForm
 
 # --- actions ----------------------------------------------------------------------------------
@@ -126,7 +126,9 @@ class OrderAdmin(SmartpayObjectAdmin):
     )
     list_filter = ("status", "test", CREATED_FILTER)
     list_select_related = ("user", "token")
-    search_fields = ("smartpay_id", "reference", "user__email")
+    search_fields = ("smartpay_id", "reference")
+    user_paths = ("user",)
+    link_filters = ("smartpay_id", "token")
     actions = [capture_orders, cancel_orders, sync_from_smartpay]
     display_overrides = {
         "amount": "amount_display",
@@ -141,7 +143,7 @@ class OrderAdmin(SmartpayObjectAdmin):
     captured_display = money("captured_amount", gettext_lazy("captured amount"))
     refunded_display = money("refunded_amount", gettext_lazy("refunded amount"))
     token_link = link("token", gettext_lazy("token"))
-    user_link = link("user", gettext_lazy("user"))
+    user_link = user_column("user", gettext_lazy("user"))
     has_capture_order_permission = permission_check("capture_order")
     has_cancel_order_permission = permission_check("cancel_order")
 
@@ -171,7 +173,9 @@ class PaymentAdmin(SmartpayObjectAdmin):
     )
     list_filter = ("status", "test", CREATED_FILTER)
     list_select_related = ("order",)
-    search_fields = ("smartpay_id", "reference", "order__reference", "order__user__email")
+    search_fields = ("smartpay_id", "reference", "order__reference")
+    user_paths = ("order__user",)
+    link_filters = ("smartpay_id", "order")
     actions = [refund_payments, sync_from_smartpay]
     display_overrides = {
         "amount": "amount_display",
@@ -204,7 +208,9 @@ class RefundAdmin(SmartpayObjectAdmin):
     )
     list_filter = ("status", "reason", "test", CREATED_FILTER)
     list_select_related = ("payment",)
-    search_fields = ("smartpay_id", "reference", "payment__order__reference", "payment__order__user__email")
+    search_fields = ("smartpay_id", "reference", "payment__order__reference")
+    user_paths = ("payment__order__user",)
+    link_filters = ("smartpay_id", "payment")
     display_overrides = {"amount": "amount_display", "payment": "payment_link"}
 
     amount_display = money("amount", gettext_lazy("amount"))
@@ -225,9 +231,11 @@ class CheckoutSessionAdmin(SmartpayObjectAdmin):
     )
     list_filter = ("mode", "test", CREATED_FILTER)
     list_select_related = ("order", "token", "user")
-    search_fields = ("smartpay_id", "reference", "user__email")
+    search_fields = ("smartpay_id", "reference")
+    user_paths = ("user",)
+    link_filters = ("smartpay_id", "order", "token")
     display_overrides = {"order": "order_link", "token": "token_link", "user": "user_link"}
 
     order_link = link("order", gettext_lazy("order"))
     token_link = link("token", gettext_lazy("token"))
-    user_link = link("user", gettext_lazy("user"))
+    user_link = user_column("user", gettext_lazy("user"))

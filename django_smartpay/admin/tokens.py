@@ -13,7 +13,7 @@ from .. import services
 from ..models import ChargeSchedule, CheckoutSession, Order, Token, TokenCharge
 from .base import SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import link, related_links
+from .display import related_links, user_column
 from .forms import DeleteTokenForm
 
 
@@ -84,12 +84,13 @@ class TokenAdmin(SmartpayObjectAdmin):
     list_display = ("smartpay_id", "status", "reference", "user_link", "test", "smartpay_created")
     list_filter = ("status", *SmartpayObjectAdmin.list_filter)
     list_select_related = ("user",)
-    search_fields = ("smartpay_id", "reference", "user__email")
+    search_fields = ("smartpay_id", "reference")
+    user_paths = ("user",)
     actions = [disable_tokens, enable_tokens, delete_tokens, sync_from_smartpay]
     display_overrides = {"user": "user_link"}
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
 
-    user_link = link("user", gettext_lazy("user"))
+    user_link = user_column("user", gettext_lazy("user"))
     has_manage_token_permission = permission_check("manage_token")
 
     @admin.display(description=gettext_lazy("related objects"))

@@ -13,6 +13,7 @@ from .checkout import CheckoutSession, CheckoutSessionMode
 from .discounts import Coupon, DiscountType, PromotionCode
 from .events import WebhookEvent, WebhookEventStatus
 from .orders import Order, OrderStatus, Payment, PaymentStatus, Refund, RefundReason, RefundStatus
+from .receipts import ActionReceipt
 from .tokens import Token, TokenStatus
 from .webhooks import WebhookEndpoint
 
@@ -24,6 +25,7 @@ MODELS_BY_OBJECT = {
 
 __all__ = [
     "MODELS_BY_OBJECT",
+    "ActionReceipt",
     "CaptureMethod",
     "ChargeSchedule",
     "ChargeScheduleStatus",

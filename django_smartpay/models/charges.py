@@ -153,7 +153,11 @@ class ChargeSchedule(ChargePayload):
     class Meta:
         verbose_name = _("charge schedule")
         verbose_name_plural = _("charge schedules")
-        indexes = [models.Index(fields=["status", "next_run_at"], name="smartpay_schedule_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_run_at"], name="smartpay_schedule_due_idx"),
+            # The admin changelist's default ordering.
+            models.Index(fields=["created", "id"], name="smartpay_schedule_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="smartpay_schedule_amount_positive"
@@ -217,7 +221,11 @@ class TokenCharge(ChargePayload):
     class Meta:
         verbose_name = _("token charge")
         verbose_name_plural = _("token charges")
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="smartpay_charge_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="smartpay_charge_status_idx"),
+            # The admin changelist's default ordering.
+            models.Index(fields=["created", "id"], name="smartpay_charge_created_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["schedule", "period_date"], name="smartpay_charge_one_per_period_date"

@@ -73,7 +73,12 @@ class WebhookEvent(models.Model):
     class Meta:
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
-        indexes = [models.Index(fields=["status", "received_at"], name="smartpay_whevent_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="smartpay_whevent_status_idx"),
+            # The admin changelist: its default ordering, and its event type filter.
+            models.Index(fields=["received_at", "id"], name="smartpay_whevent_received_idx"),
+            models.Index(fields=["type", "received_at"], name="smartpay_whevent_type_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} ({self.type})" if self.type else self.event_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
@@ -119,11 +120,13 @@ def test_api_object_is_pretty_printed_and_escaped(shop, admin_client):
     assert '<pre class="smartpay-json">{\n  &quot;' in content
 
 
-@pytest.mark.parametrize("model", [m for m in admin.site._registry if m._meta.app_label == "smartpay"])
+@pytest.mark.parametrize(
+    "model", [m for m in apps.get_app_config("smartpay").get_models() if admin.site.is_registered(m)]
+)
 def test_no_add_change_or_delete(model, admin_client):
     opts = model._meta
     assert admin_client.get(reverse(f"admin:smartpay_{opts.model_name}_add")).status_code == 403
-    model_admin = admin.site._registry[model]
+    model_admin = admin.site.get_model_admin(model)
     request = admin_client.get(changelist(opts.model_name)).wsgi_request
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
