@@ -153,8 +153,8 @@ def check_redirect_url(url: str) -> str:
     """``url`` if it is an absolute http(s) URL on an allowed host; raise ``ValidationError`` otherwise."""
     try:
         parts = urlsplit(url)
-        netloc = parts.netloc
-        domain, _port = split_domain_port(netloc.lower())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        domain, _port = split_domain_port(parts.netloc.lower())
     except ValueError:
         raise serializers.ValidationError(_("Enter an absolute http or https URL.")) from None
     if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
@@ -289,7 +289,13 @@ class ScheduleCreateSerializer(serializers.Serializer):
         required=False,
         help_text=_("Names the single item when items is left out."),
     )
-    items = serializers.ListField(child=ItemSerializer(), required=False, max_length=MAX_ITEMS)
+    items = serializers.ListField(
+        child=ItemSerializer(),
+        required=False,
+        allow_empty=False,
+        max_length=MAX_ITEMS,
+        help_text=_("Leave it out for one item named by description."),
+    )
     shipping_info = JSONObjectField(help_text=_("Smartpay's shippingInfo, with an address."))
     customer_info = JSONObjectField(required=False)
     interval = serializers.ChoiceField(choices=ScheduleInterval.choices)

@@ -12,7 +12,6 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -22,6 +21,7 @@ from ...exceptions import SmartpayAuthenticationError, SmartpayError, SmartpayVa
 from ...models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge, TokenStatus
 from . import serializers as s
 from .pagination import TimeCursorPagination
+from .parsers import BoundedJSONParser
 from .schema import OpenApiResponse, extend_schema, extend_schema_view, view_schema
 
 #: Ids in URLs: Smartpay's id characters only.
@@ -74,7 +74,7 @@ class OwnObjectsMixin(viewsets.GenericViewSet):
     """
 
     permission_classes = [permissions.IsAuthenticated]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     filter_backends = []
     pagination_class = TimeCursorPagination
     #: The column lists are ordered by, newest first (``-pk`` breaks ties).
