@@ -83,6 +83,7 @@ BAD_FIELDS = [
     ("currency", ["JPY"]),
     ("interval", "yearly"),
     ("interval", None),
+    ("interval", "\ud800"),  # echoed by the error message: still a 400
     ("token", ""),
     ("token", "paytok_test_" + "x" * 60),
     ("token", "paytok_test_\x00"),
@@ -101,6 +102,7 @@ BAD_FIELDS = [
     ("items", [{"name": "Matcha", "amount": 1, "quantity": 2**16}]),
     ("items", [{"name": "x" * 256, "amount": 1}]),
     ("items", [{"name": "Matcha", "amount": 1, "kind": "gift"}]),
+    ("items", [{"name": "Matcha", "amount": 1, "kind": "\ud800"}]),
     ("items", [{"name": "Matcha", "amount": 1}] * 51),
     ("shipping_info", "Tokyo"),
     ("shipping_info", []),

@@ -83,6 +83,7 @@ def test_every_view_set_is_closed_by_default():
         for name in ("ordering_fields", "search_fields", "filterset_fields", "filterset_class"):
             assert not getattr(viewset, name, None), (viewset, name)
         assert [parser.media_type for parser in viewset.parser_classes] == ["application/json"]
+        assert [renderer.media_type for renderer in viewset.renderer_classes] == ["application/json"]
 
 
 def test_ids_in_urls_are_matched_not_looked_up(rows, as_alice):

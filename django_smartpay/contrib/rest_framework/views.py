@@ -1,6 +1,6 @@
 """View sets of the signed-in user's tokens, orders and charge schedules (see the package docs).
 
-Closed by default: JSON bodies only, no filter, search or ordering parameter (whatever the
+Closed by default: JSON in and out only, no filter, search or ordering parameter (whatever the
 project's ``REST_FRAMEWORK`` defaults say), every list paginated by a signed cursor.
 """
 
@@ -20,8 +20,8 @@ from ... import charging, services
 from ...exceptions import SmartpayAuthenticationError, SmartpayError, SmartpayValidationError
 from ...models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge, TokenStatus
 from . import serializers as s
+from .media import BoundedJSONParser, SafeJSONRenderer
 from .pagination import TimeCursorPagination
-from .parsers import BoundedJSONParser
 from .schema import OpenApiResponse, extend_schema, extend_schema_view, view_schema
 
 #: Ids in URLs: Smartpay's id characters only.
@@ -69,12 +69,13 @@ def api_exception(exc: SmartpayError) -> exceptions.APIException:
 class OwnObjectsMixin(viewsets.GenericViewSet):
     """Authenticated users only; ``get_queryset`` holds only the user's rows, so others' are 404.
 
-    No filter backend (and so no ``?ordering=``, ``?search=`` or field lookups) and JSON bodies
+    No filter backend (and so no ``?ordering=``, ``?search=`` or field lookups), JSON in and out
     only, whatever ``REST_FRAMEWORK`` sets for the project; lists are paginated by cursor.
     """
 
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [BoundedJSONParser]
+    renderer_classes = [SafeJSONRenderer]
     filter_backends = []
     pagination_class = TimeCursorPagination
     #: The column lists are ordered by, newest first (``-pk`` breaks ties).

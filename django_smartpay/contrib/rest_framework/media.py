@@ -1,8 +1,8 @@
-"""The one request parser of the REST endpoints: JSON, bounded in size and depth.
+"""The one parser and the one renderer of the REST endpoints: JSON in, JSON out, with no way to a 500.
 
 REST framework's ``JSONParser`` reads a body of any size and lets a deeply nested array escape
-as a ``RecursionError`` (a 500); here a body over :data:`MAX_BODY_BYTES` is a 413 and any
-undecodable body a 400.
+as a ``RecursionError``; its ``JSONRenderer`` fails on a lone surrogate that an error message
+echoes back ("… is not a valid choice"). Here both are a 4xx answer like any other bad input.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import IO, Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 
 #: The largest request body accepted (a schedule of 50 described items fits many times over).
 MAX_BODY_BYTES = 256 * 1024
@@ -42,4 +43,20 @@ class BoundedJSONParser(JSONParser):
             raise exceptions.ParseError(_("JSON parse error - the body is nested too deeply.")) from None
 
 
-__all__ = ["MAX_BODY_BYTES", "BoundedJSONParser", "RequestTooLarge"]
+class SafeJSONRenderer(JSONRenderer):
+    """REST framework's JSON, escaped to ASCII when it holds text UTF-8 cannot encode."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            self.ensure_ascii = True
+            return super().render(data, accepted_media_type, renderer_context)
+
+
+__all__ = ["MAX_BODY_BYTES", "BoundedJSONParser", "RequestTooLarge", "SafeJSONRenderer"]
