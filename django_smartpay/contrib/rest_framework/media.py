@@ -43,6 +43,12 @@ class BoundedJSONParser(JSONParser):
             raise exceptions.ParseError(_("JSON parse error - the body is nested too deeply.")) from None
 
 
+class ASCIIJSONRenderer(JSONRenderer):
+    """REST framework's JSON with every non-ASCII character escaped."""
+
+    ensure_ascii = True
+
+
 class SafeJSONRenderer(JSONRenderer):
     """REST framework's JSON, escaped to ASCII when it holds text UTF-8 cannot encode."""
 
@@ -55,8 +61,7 @@ class SafeJSONRenderer(JSONRenderer):
         try:
             return super().render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:
-            self.ensure_ascii = True
-            return super().render(data, accepted_media_type, renderer_context)
+            return ASCIIJSONRenderer().render(data, accepted_media_type, renderer_context)
 
 
-__all__ = ["MAX_BODY_BYTES", "BoundedJSONParser", "RequestTooLarge", "SafeJSONRenderer"]
+__all__ = ["MAX_BODY_BYTES", "ASCIIJSONRenderer", "BoundedJSONParser", "RequestTooLarge", "SafeJSONRenderer"]
