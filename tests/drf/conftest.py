@@ -97,7 +97,8 @@ def seed_orders(
 ) -> list[Order]:
     """``count`` orders of ``user`` (each with ``payments`` payments of ``refunds`` refunds), one a second.
 
-    With ``tie_every``, that many consecutive orders share a creation time, and the first one has none.
+    With ``tie_every``, that many consecutive orders share a creation time, and the first
+    ``tie_every - 1`` have none.
     """
     tag = f"u{user.pk}n"
     orders = []
@@ -110,7 +111,7 @@ def seed_orders(
                 amount=1000,
                 status="succeeded",
                 captured_amount=1000,
-                smartpay_created=None if tie_every and i == 0 else moment,
+                smartpay_created=None if i < tie_every - 1 else moment,
             )
         )
     Order.objects.bulk_create(orders)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from django.core import signing
+from django.db import connections
 from django.db.models import F, Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +38,10 @@ class Position(NamedTuple):
 
 
 class TimeCursorPagination(BasePagination):
-    """Newest first on the view's ``cursor_time_field`` (rows without a time last), then ``-pk``.
+    """Newest first on the view's ``cursor_time_field``, then ``-pk``.
+
+    A ``cursor_time_field`` of ``None`` orders by ``-pk`` alone: for rows written here, whose
+    primary key already follows their creation time, this walks the primary key index.
 
     ``?page_size=`` is a whole number from 1 to :data:`MAX_PAGE_SIZE`; ``?cursor=`` is an opaque
     value taken from ``next`` or ``previous``. Anything else is answered 400 with a message.
@@ -47,7 +51,7 @@ class TimeCursorPagination(BasePagination):
     max_page_size = MAX_PAGE_SIZE
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
-    time_field = "created"
+    time_field: str | None = None
 
     def paginate_queryset(
         self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: Any = None
@@ -58,6 +62,7 @@ class TimeCursorPagination(BasePagination):
         self.size = self.get_page_size(request)
         self.field = getattr(view, "cursor_time_field", self.time_field)
         self.scope = self.cursor_scope(request, view)
+        self.nulls_largest = connections[queryset.db].features.nulls_order_largest
         position = self.decode_cursor(request)
         back = position is not None and position.back
         rows = list(
@@ -125,26 +130,32 @@ class TimeCursorPagination(BasePagination):
     # --- keyset ---------------------------------------------------------------------------
 
     def ordering(self, *, reverse: bool = False) -> list[Any]:
-        if reverse:
-            return [F(self.field).asc(nulls_first=True), F("pk").asc()]
-        return [F(self.field).desc(nulls_last=True), F("pk").desc()]
+        """The database's own order of nulls, so that an index on ``(…, time DESC, pk DESC)`` serves it."""
+        names = ["pk"] if self.field is None else [self.field, "pk"]
+        return [F(name).asc() if reverse else F(name).desc() for name in names]
 
     def beyond(self, position: Position | None) -> Q:
-        """The rows after ``position`` in the page's direction (every row without a position)."""
+        """The rows after ``position`` in the page's direction (every row without a position).
+
+        Where rows without a time fall depends on the database (``nulls_order_largest``): first
+        in a walk that meets the largest values first, last otherwise.
+        """
         if position is None:
             return Q()
-        field, time, pk = self.field, position.time, position.pk
+        op = "gt" if position.back else "lt"
+        after_pk = Q(**{f"pk__{op}": position.pk})
+        if self.field is None:
+            return after_pk
+        field, time = self.field, position.time
         null = Q(**{f"{field}__isnull": True})
-        if not position.back:
-            if time is None:
-                return null & Q(pk__lt=pk)
-            return Q(**{f"{field}__lt": time}) | Q(**{field: time, "pk__lt": pk}) | null
+        nulls_first = self.nulls_largest != position.back
         if time is None:
-            return ~null | (null & Q(pk__gt=pk))
-        return Q(**{f"{field}__gt": time}) | Q(**{field: time, "pk__gt": pk})
+            return (null & after_pk) | ~null if nulls_first else null & after_pk
+        later = Q(**{f"{field}__{op}e": time}) & ~(Q(**{field: time}) & ~after_pk)
+        return later if nulls_first else later | null
 
     def position_of(self, row: Model, *, back: bool) -> Position:
-        return Position(back, getattr(row, self.field), row.pk)
+        return Position(back, None if self.field is None else getattr(row, self.field), row.pk)
 
     def get_next_link(self) -> str | None:
         if not self.has_next:

@@ -79,7 +79,7 @@ class OwnObjectsMixin(viewsets.GenericViewSet):
     filter_backends = []
     pagination_class = TimeCursorPagination
     #: The column lists are ordered by, newest first (``-pk`` breaks ties).
-    cursor_time_field = "smartpay_created"
+    cursor_time_field: str | None = "smartpay_created"
     schema = view_schema()
 
     def user_pk(self) -> int | str:
@@ -189,16 +189,17 @@ class ChargeScheduleViewSet(
 ):
     serializer_class = s.ChargeScheduleSerializer
     lookup_value_regex = SCHEDULE_ID_PATTERN
-    cursor_time_field = "created"
+    #: Schedules and charges are written here: their primary key is their creation order.
+    cursor_time_field = None
 
     def get_queryset(self) -> QuerySet[ChargeSchedule]:
         if self.action == "charges":
             return ChargeSchedule.objects.filter(token__user_id=self.user_pk())
-        recent = TokenCharge.objects.order_by("-created", "-pk")[: s.RECENT_CHARGES]
+        recent = TokenCharge.objects.order_by("-pk")[: s.RECENT_CHARGES]
         return (
             ChargeSchedule.objects.filter(token__user_id=self.user_pk())
             .prefetch_related(Prefetch("charges", queryset=recent, to_attr="recent_charges"))
-            .order_by("-created", "-pk")
+            .order_by("-pk")
         )
 
     def get_serializer_class(self) -> type[Serializer[Any]]:
