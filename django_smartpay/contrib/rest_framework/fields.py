@@ -73,13 +73,13 @@ class JSONObjectField(serializers.DictField):
     """A JSON object of bounded size whose text every database can store."""
 
     default_error_messages = {
-        "too_long": _("Keep this object under %(max)d characters of JSON.") % {"max": MAX_JSON_OBJECT_LENGTH},
+        "too_long": _("Keep this object under {max} characters of JSON."),
     }
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         value = super().to_internal_value(data)
         if len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_JSON_OBJECT_LENGTH:
-            self.fail("too_long")
+            self.fail("too_long", max=MAX_JSON_OBJECT_LENGTH)
         storable_json(value)
         return value
 
