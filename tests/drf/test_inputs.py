@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_smartpay.contrib.rest_framework.fields import MAX_AMOUNT
 from django_smartpay.models import ChargeSchedule
 
-from .conftest import ADDRESS, API, SHIPPING, seed_token
+from .conftest import ADDRESS, API, SHIPPING, seed_schedules, seed_token
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +252,23 @@ def test_an_unknown_key_answers_502_and_a_busy_smartpay_503(alice_shops, as_alic
         assert "sk_test" not in response.content.decode()
         assert json.loads(response.content)["detail"]
     assert simulator.get_object(token.smartpay_id)["status"] == "active"
+
+
+def test_other_methods_and_media_types_are_answered_without_a_500(token, alice, as_alice):
+    [schedule] = seed_schedules(alice, 1)
+    urls = [
+        API + "tokens/",
+        f"{API}tokens/{token.smartpay_id}/",
+        API + "orders/",
+        API + "schedules/",
+        f"{API}schedules/{schedule.pk}/",
+        f"{API}schedules/{schedule.pk}/charges/",
+    ]
+    for url in urls:
+        assert as_alice.options(url).status_code == 200, url
+        assert as_alice.head(url).status_code == 200, url
+        assert as_alice.put(url, {}, format="json").status_code == 405, url
+        assert as_alice.patch(url, {}, format="json").status_code == 405, url
+        assert as_alice.get(url, HTTP_ACCEPT="text/html").status_code == 406, url
+        assert as_alice.get(url, {"format": "api"}).status_code == 404, url
+        assert as_alice.get(url, HTTP_ACCEPT="application/json; charset=utf-16").status_code == 200, url
