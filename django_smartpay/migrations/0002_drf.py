@@ -14,10 +14,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(fields=['user', '-smartpay_created', '-id'], name='smartpay_order_user_idx'),
+            index=models.Index(fields=['user', '-smartpay_created', '-smartpay_id'], name='smartpay_order_user_idx'),
         ),
         migrations.AddIndex(
             model_name='token',
-            index=models.Index(fields=['user', '-smartpay_created', '-id'], name='smartpay_token_user_idx'),
+            index=models.Index(fields=['user', '-smartpay_created', '-smartpay_id'], name='smartpay_token_user_idx'),
         ),
     ]

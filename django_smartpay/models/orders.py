@@ -73,7 +73,9 @@ class Order(Charge):
         indexes = [
             models.Index(fields=["status", "-smartpay_created"], name="smartpay_order_status_idx"),
             # A user's orders newest first, as the REST list pages them.
-            models.Index(fields=["user", "-smartpay_created", "-id"], name="smartpay_order_user_idx"),
+            models.Index(
+                fields=["user", "-smartpay_created", "-smartpay_id"], name="smartpay_order_user_idx"
+            ),
         ]
 
     @property

@@ -32,5 +32,7 @@ class Token(SmartpayObject):
         indexes = [
             models.Index(fields=["status", "-smartpay_created"], name="smartpay_token_status_idx"),
             # A user's tokens newest first, as the REST list pages them.
-            models.Index(fields=["user", "-smartpay_created", "-id"], name="smartpay_token_user_idx"),
+            models.Index(
+                fields=["user", "-smartpay_created", "-smartpay_id"], name="smartpay_token_user_idx"
+            ),
         ]

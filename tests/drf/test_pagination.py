@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -30,7 +33,9 @@ def _walk(client, url, direction="next"):
 def test_walking_next_then_previous_visits_every_order_once_newest_first(alice, as_alice):
     """Ties on the time and rows without one (sorted where the database sorts NULL) included."""
     seed_orders(alice, 21, payments=0, tie_every=4)
-    expected = list(Order.objects.order_by("-smartpay_created", "-pk").values_list("smartpay_id", flat=True))
+    expected = list(
+        Order.objects.order_by("-smartpay_created", "-smartpay_id").values_list("smartpay_id", flat=True)
+    )
     untimed = {f"order_test_u{alice.pk}n{i}" for i in range(3)}
     assert set(expected[:3]) == untimed or set(expected[-3:]) == untimed
 
@@ -184,3 +189,20 @@ def test_walking_schedules_and_their_charges_both_ways(alice, as_alice):
     while last.json()["next"]:
         last = as_alice.get(last.json()["next"])
     assert _walk(as_alice, last.json()["previous"], direction="previous") == pages[-2::-1]
+
+
+def test_a_cursor_holds_only_what_the_page_already_shows(alice, as_alice):
+    """No primary key or user id: a cursor cannot tell how many rows or users the shop has."""
+    seed_orders(alice, 3, payments=0)
+    body = as_alice.get(API + "orders/?page_size=2").json()
+    cursor = parse_qs(urlsplit(body["next"]).query)["cursor"][0]
+
+    payload = json.loads(signing.b64_decode(cursor.split(":")[0].encode()))
+
+    last = body["results"][-1]
+    back, moment, key = payload
+    assert (back, dt.datetime.fromisoformat(moment), key) == (
+        False,
+        dt.datetime.fromisoformat(last["created_at"]),
+        last["id"],
+    )

@@ -1,8 +1,9 @@
 """Keyset (cursor) pagination of the REST lists, newest first, on a time column and the primary key.
 
 Every list answers ``{"next", "previous", "results"}``; a page costs the same at any depth
-because it is a ``WHERE (time, pk) < cursor`` and never an ``OFFSET`` or a ``COUNT``. Cursors are
-signed for one list and one user: a forged, altered or borrowed cursor is a 400, never a 500.
+because it is a ``WHERE (time, key) < cursor`` and never an ``OFFSET`` or a ``COUNT``. Cursors are
+signed for one list and one user and hold only values the page already shows: a forged, altered
+or borrowed cursor is a 400, never a 500.
 """
 
 from __future__ import annotations
@@ -30,17 +31,19 @@ CURSOR_SALT = "django_smartpay.contrib.rest_framework.cursor"
 
 
 class Position(NamedTuple):
-    """Where a page starts: after (``back`` false) or before (``back`` true) the row ``(time, pk)``."""
+    """Where a page starts: after (``back`` false) or before (``back`` true) the row ``(time, key)``."""
 
     back: bool
     time: dt.datetime | None
-    pk: int
+    key: int | str
 
 
 class TimeCursorPagination(BasePagination):
-    """Newest first on the view's ``cursor_time_field``, then ``-pk``.
+    """Newest first on the view's ``cursor_time_field``, ties broken by its unique ``cursor_key_field``.
 
-    A ``cursor_time_field`` of ``None`` orders by ``-pk`` alone: for rows written here, whose
+    The key is a value the answer already shows (``smartpay_id``, or the ``pk`` of a schedule),
+    so a cursor tells nothing more, not even how many rows other users have. A
+    ``cursor_time_field`` of ``None`` orders by the key alone: for rows written here, whose
     primary key already follows their creation time, this walks the primary key index.
 
     ``?page_size=`` is a whole number from 1 to :data:`MAX_PAGE_SIZE`; ``?cursor=`` is an opaque
@@ -62,6 +65,7 @@ class TimeCursorPagination(BasePagination):
         self.size = self.get_page_size(request)
         self.field = getattr(view, "cursor_time_field", self.time_field)
         self.scope = self.cursor_scope(request, view)
+        self.key = getattr(view, "cursor_key_field", "pk")
         self.nulls_largest = connections[queryset.db].features.nulls_order_largest
         position = self.decode_cursor(request)
         back = position is not None and position.back
@@ -97,7 +101,9 @@ class TimeCursorPagination(BasePagination):
         return int(raw)
 
     def cursor_scope(self, request: Request, view: Any) -> str:
-        """What a cursor is valid for: this list (``basename`` and URL arguments) of this user."""
+        """What a cursor is valid for: this list (``basename`` and URL arguments) of this user.
+
+        Part of the signing salt, never of the cursor itself."""
         kwargs = sorted((getattr(view, "kwargs", None) or {}).items())
         user = getattr(request.user, "pk", None)
         return f"{getattr(view, 'basename', '')}|{kwargs}|{user}"
@@ -109,8 +115,8 @@ class TimeCursorPagination(BasePagination):
         try:
             if len(raw) > 500:
                 raise ValueError
-            scope, back, time, pk = signing.loads(raw, salt=CURSOR_SALT)
-            if scope != self.scope or not isinstance(back, bool) or type(pk) is not int:
+            back, time, key = signing.loads(raw, salt=f"{CURSOR_SALT}|{self.scope}")
+            if not isinstance(back, bool) or type(key) not in (int, str):
                 raise ValueError
             moment = None if time is None else parse_datetime(time)
             if time is not None and (moment is None or moment.tzinfo is None):
@@ -119,19 +125,19 @@ class TimeCursorPagination(BasePagination):
             raise exceptions.ValidationError(
                 {self.cursor_query_param: [_("This cursor is not valid here; start again from the list.")]}
             ) from None
-        return Position(back, moment, pk)
+        return Position(back, moment, key)
 
     def encode_cursor(self, position: Position) -> str:
         time = None if position.time is None else position.time.isoformat()
-        token = signing.dumps([self.scope, position.back, time, position.pk], salt=CURSOR_SALT)
+        token = signing.dumps([position.back, time, position.key], salt=f"{CURSOR_SALT}|{self.scope}")
         url = self.request.build_absolute_uri()
         return replace_query_param(url, self.cursor_query_param, token)
 
     # --- keyset ---------------------------------------------------------------------------
 
     def ordering(self, *, reverse: bool = False) -> list[Any]:
-        """The database's own order of nulls, so that an index on ``(…, time DESC, pk DESC)`` serves it."""
-        names = ["pk"] if self.field is None else [self.field, "pk"]
+        """The database's own order of nulls, so that an index on ``(…, time DESC, key DESC)`` serves it."""
+        names = [self.key] if self.field is None else [self.field, self.key]
         return [F(name).asc() if reverse else F(name).desc() for name in names]
 
     def beyond(self, position: Position | None) -> Q:
@@ -143,19 +149,21 @@ class TimeCursorPagination(BasePagination):
         if position is None:
             return Q()
         op = "gt" if position.back else "lt"
-        after_pk = Q(**{f"pk__{op}": position.pk})
+        after_key = Q(**{f"{self.key}__{op}": position.key})
         if self.field is None:
-            return after_pk
+            return after_key
         field, time = self.field, position.time
         null = Q(**{f"{field}__isnull": True})
         nulls_first = self.nulls_largest != position.back
         if time is None:
-            return (null & after_pk) | ~null if nulls_first else null & after_pk
-        later = Q(**{f"{field}__{op}e": time}) & ~(Q(**{field: time}) & ~after_pk)
+            return (null & after_key) | ~null if nulls_first else null & after_key
+        later = Q(**{f"{field}__{op}e": time}) & ~(Q(**{field: time}) & ~after_key)
         return later if nulls_first else later | null
 
     def position_of(self, row: Model, *, back: bool) -> Position:
-        return Position(back, None if self.field is None else getattr(row, self.field), row.pk)
+        return Position(
+            back, None if self.field is None else getattr(row, self.field), getattr(row, self.key)
+        )
 
     def get_next_link(self) -> str | None:
         if not self.has_next:

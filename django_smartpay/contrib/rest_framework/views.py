@@ -78,8 +78,9 @@ class OwnObjectsMixin(viewsets.GenericViewSet):
     renderer_classes = [SafeJSONRenderer]
     filter_backends = []
     pagination_class = TimeCursorPagination
-    #: The column lists are ordered by, newest first (``-pk`` breaks ties).
+    #: The column lists are ordered by, newest first, and the unique column that breaks ties.
     cursor_time_field: str | None = "smartpay_created"
+    cursor_key_field = "smartpay_id"
     schema = view_schema()
 
     def user_pk(self) -> int | str:
@@ -116,7 +117,7 @@ class TokenViewSet(
         return (
             Token.objects.filter(user_id=self.user_pk())
             .exclude(status=TokenStatus.DELETED)
-            .order_by("-smartpay_created", "-pk")
+            .order_by("-smartpay_created", "-smartpay_id")
         )
 
     def perform_destroy(self, instance: Token) -> None:
@@ -167,7 +168,7 @@ class OrderViewSet(OwnObjectsMixin, viewsets.ReadOnlyModelViewSet):
         return (
             Order.objects.filter(user_id=self.user_pk())
             .prefetch_related(Prefetch("payments", queryset=payments, to_attr="recent_payments"))
-            .order_by("-smartpay_created", "-pk")
+            .order_by("-smartpay_created", "-smartpay_id")
         )
 
 
@@ -191,6 +192,7 @@ class ChargeScheduleViewSet(
     lookup_value_regex = SCHEDULE_ID_PATTERN
     #: Schedules and charges are written here: their primary key is their creation order.
     cursor_time_field = None
+    cursor_key_field = "pk"
 
     def get_queryset(self) -> QuerySet[ChargeSchedule]:
         if self.action == "charges":
