@@ -73,7 +73,13 @@ class Order(Charge):
             ("capture_order", _("Can capture orders")),
             ("cancel_order", _("Can cancel orders")),
         ]
-        indexes = [models.Index(fields=["status", "-smartpay_created"], name="smartpay_order_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "-smartpay_created"], name="smartpay_order_status_idx"),
+            # A user's orders newest first, as the REST list pages them.
+            models.Index(
+                fields=["user", "-smartpay_created", "-smartpay_id"], name="smartpay_order_user_idx"
+            ),
+        ]
 
     @property
     def capturable_amount(self) -> int:

@@ -30,4 +30,10 @@ class Token(SmartpayObject):
         verbose_name = _("token")
         verbose_name_plural = _("tokens")
         permissions = [("manage_token", _("Can disable, enable and delete tokens"))]
-        indexes = [models.Index(fields=["status", "-smartpay_created"], name="smartpay_token_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "-smartpay_created"], name="smartpay_token_status_idx"),
+            # A user's tokens newest first, as the REST list pages them.
+            models.Index(
+                fields=["user", "-smartpay_created", "-smartpay_id"], name="smartpay_token_user_idx"
+            ),
+        ]

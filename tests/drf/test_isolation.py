@@ -1,80 +1,74 @@
-"""REST framework stays optional: the core never imports it, and drf-spectacular is optional too."""
+"""Owner isolation: a customer never sees or touches another's rows, by id, cursor or nested link."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+import pytest
 
-SETUP = """
-import sys
-import django
-from django.conf import settings
-settings.configure(
-    INSTALLED_APPS=[
-        "django.contrib.admin",
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "django.contrib.sessions",
-        "django.contrib.messages",
-        "django_smartpay",
-    ],
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-    SMARTPAY={"SECRET_KEY": "sk_test_isolation0001"},
-    ROOT_URLCONF="django_smartpay.urls",
-    USE_TZ=True,
-)
-django.setup()
-"""
+from django_smartpay.models import ChargeSchedule
+
+from .conftest import API, seed_orders, seed_schedules, seed_tokens
+
+pytestmark = pytest.mark.django_db
 
 
-def _run(code: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(SETUP) + textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-    )
+@pytest.fixture
+def alices_rows(alice):
+    seed_tokens(alice, 3)
+    seed_orders(alice, 3)
+    return seed_schedules(alice, 3, charges=3)
 
 
-def test_the_core_never_imports_rest_framework():
-    result = _run(
-        """
-        import django_smartpay, django_smartpay.models, django_smartpay.services, django_smartpay.urls
-        import django_smartpay.sync, django_smartpay.signals, django_smartpay.webhooks.views
-        import django_smartpay.admin, django_smartpay.charging
-        from django.urls import reverse
-        reverse("webhook")
-        drf = sorted(name for name in sys.modules if name.split(".")[0] in ("rest_framework", "drf_spectacular"))
-        print("loaded:", drf)
-        import django_smartpay.contrib.rest_framework.urls
-        print("contrib loads it:", "rest_framework" in sys.modules)
-        """
-    )
-    assert result.returncode == 0, result.stderr
-    assert "loaded: []" in result.stdout
-    assert "contrib loads it: True" in result.stdout
+@pytest.mark.parametrize("path", ["tokens/", "orders/", "schedules/"])
+def test_bob_lists_nothing_of_alices(alices_rows, as_bob, path):
+    body = as_bob.get(API + path, {"page_size": 100}).json()
+
+    assert body == {"next": None, "previous": None, "results": []}
 
 
-def test_the_endpoints_work_without_drf_spectacular():
-    result = _run(
-        """
-        sys.modules["drf_spectacular"] = None  # as if it were not installed
-        from django.urls import resolve
-        from django_smartpay.contrib.rest_framework import urls
-        names = sorted(pattern.name for pattern in urls.urlpatterns)
-        print("names:", names)
-        print("resolves:", resolve("/tokens/paytok_test_abc/disable/", urlconf=urls).url_name)
-        """
-    )
-    assert result.returncode == 0, result.stderr
-    assert "'schema'" not in result.stdout
-    assert "'token-list'" in result.stdout
-    assert "resolves: token-disable" in result.stdout
+def test_every_link_of_alices_is_404_for_bob(alices_rows, as_alice, as_bob):
+    schedule = as_alice.get(API + "schedules/").json()["results"][0]
+    order = as_alice.get(API + "orders/").json()["results"][0]
+    token = as_alice.get(API + "tokens/").json()["results"][0]
+
+    for url in (
+        schedule["charges_url"],
+        f"{API}schedules/{schedule['id']}/",
+        f"{API}orders/{order['id']}/",
+        f"{API}tokens/{token['id']}/",
+    ):
+        assert as_bob.get(url).status_code == 404, url
+    for suffix in ("pause/", "resume/", "cancel/"):
+        assert as_bob.post(f"{API}schedules/{schedule['id']}/{suffix}").status_code == 404
+    assert ChargeSchedule.objects.get(pk=schedule["id"]).status == "active"
+
+
+@pytest.mark.parametrize("path", ["tokens/", "orders/", "schedules/"])
+def test_alices_cursor_is_refused_for_bob_even_when_he_has_rows(alices_rows, bob, as_alice, as_bob, path):
+    seed_tokens(bob, 3)
+    seed_orders(bob, 3)
+    seed_schedules(bob, 3)
+    next_url = as_alice.get(API + path, {"page_size": 1}).json()["next"]
+    cursor = parse_qs(urlsplit(next_url).query)["cursor"][0]
+
+    response = as_bob.get(API + path, {"cursor": cursor, "page_size": 1})
+
+    assert response.status_code == 400
+    assert as_alice.get(next_url).status_code == 200
+
+
+def test_a_cursor_of_one_schedules_charges_is_refused_for_another_schedule(alice, as_alice):
+    first, second = seed_schedules(alice, 2, charges=3)
+    next_url = as_alice.get(f"{API}schedules/{first.pk}/charges/", {"page_size": 1}).json()["next"]
+    cursor = parse_qs(urlsplit(next_url).query)["cursor"][0]
+
+    assert as_alice.get(f"{API}schedules/{second.pk}/charges/", {"cursor": cursor}).status_code == 400
+
+
+def test_bob_cannot_reach_alices_charges_by_guessing_ids(alices_rows, as_bob):
+    highest = max(schedule.pk for schedule in alices_rows)
+
+    statuses = {as_bob.get(f"{API}schedules/{pk}/charges/").status_code for pk in range(1, highest + 2)}
+
+    assert statuses == {404}

@@ -39,7 +39,7 @@ def test_orders_list_nests_payments_and_refunds(alice_order, as_alice):
     response = as_alice.get(API + "orders/")
 
     assert response.status_code == 200
-    [order] = response.json()
+    [order] = response.json()["results"]
     assert order["id"] == alice_order.smartpay_id
     assert order["token"] == alice_order.token_id
     assert (order["amount"], order["captured_amount"], order["refunded_amount"]) == (3000, 2000, 500)
@@ -64,7 +64,7 @@ def test_order_detail_by_smartpay_id(alice_order, as_alice):
 
 
 def test_another_user_sees_no_orders(alice_order, as_bob):
-    assert as_bob.get(API + "orders/").json() == []
+    assert as_bob.get(API + "orders/").json()["results"] == []
     assert as_bob.get(f"{API}orders/{alice_order.smartpay_id}/").status_code == 404
 
 
@@ -80,4 +80,4 @@ def test_the_list_costs_a_fixed_number_of_queries(
 ):
     with django_assert_max_num_queries(6):
         response = as_alice.get(API + "orders/")
-    assert len(response.json()) == 1
+    assert len(response.json()["results"]) == 1

@@ -93,4 +93,4 @@ def test_another_users_schedule_is_not_found_and_unchanged(alice_token, as_alice
 
     assert response.status_code == 404
     assert ChargeSchedule.objects.get(pk=schedule_id).status == "active"
-    assert as_bob.get(API + "schedules/").json() == []
+    assert as_bob.get(API + "schedules/").json()["results"] == []

@@ -23,7 +23,14 @@ EXPECTED = {
     "/api/smartpay/schedules/{id}/pause/": {"post"},
     "/api/smartpay/schedules/{id}/resume/": {"post"},
     "/api/smartpay/schedules/{id}/cancel/": {"post"},
+    "/api/smartpay/schedules/{id}/charges/": {"get"},
 }
+LISTS = [
+    "/api/smartpay/tokens/",
+    "/api/smartpay/orders/",
+    "/api/smartpay/schedules/",
+    "/api/smartpay/schedules/{id}/charges/",
+]
 
 
 @pytest.fixture
@@ -62,3 +69,20 @@ def test_schema_describes_bodies_and_nested_objects(schema):
     assert components["Order"]["properties"]["payments"]["items"]["$ref"].endswith("/Payment")
     assert components["Payment"]["properties"]["refunds"]["items"]["$ref"].endswith("/Refund")
     assert document["paths"]["/api/smartpay/tokens/{id}/"]["get"]["parameters"][0]["schema"]["pattern"]
+
+
+def test_every_list_is_documented_as_paginated_with_no_filter_parameter(schema):
+    document, _warnings = schema
+    components = document["components"]["schemas"]
+    for path in LISTS:
+        operation = document["paths"][path]["get"]
+        query = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+        assert set(query) == {"cursor", "page_size"}, path
+        assert (query["page_size"]["schema"]["minimum"], query["page_size"]["schema"]["maximum"]) == (1, 100)
+        page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        page = components[page["$ref"].rpartition("/")[2]]
+        assert set(page["properties"]) == {"next", "previous", "results"}, path
+        assert page["properties"]["results"]["type"] == "array"
+    schedule = components["ChargeSchedule"]["properties"]
+    assert schedule["charges_url"]["format"] == "uri"
+    assert "5 most recent" in schedule["charges"]["description"]

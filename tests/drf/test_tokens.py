@@ -35,8 +35,8 @@ def test_token_checkout_creates_the_users_token_in_smartpay(as_alice, alice, sim
 def test_the_list_holds_only_the_users_tokens(alice_shops, as_alice, as_bob):
     token = alice_shops.active_token()
 
-    mine = as_alice.get(API + "tokens/").json()
-    theirs = as_bob.get(API + "tokens/").json()
+    mine = as_alice.get(API + "tokens/").json()["results"]
+    theirs = as_bob.get(API + "tokens/").json()["results"]
 
     assert [(item["id"], item["status"]) for item in mine] == [(token.smartpay_id, "active")]
     assert theirs == []
@@ -82,7 +82,7 @@ def test_delete_removes_the_token_at_smartpay_and_from_the_list(alice_shops, as_
     assert response.status_code == 204
     assert simulator.get_object(token.smartpay_id)["status"] == "deleted"
     assert Token.objects.get(pk=token.pk).status == "deleted"
-    assert as_alice.get(API + "tokens/").json() == []
+    assert as_alice.get(API + "tokens/").json()["results"] == []
     assert as_alice.get(f"{API}tokens/{token.smartpay_id}/").status_code == 404
 
 

@@ -6,57 +6,68 @@ annotations below do nothing.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
-try:
-    from drf_spectacular import utils as _utils
-    from drf_spectacular.openapi import AutoSchema
-    from drf_spectacular.utils import OpenApiResponse, extend_schema_view
-    from drf_spectacular.views import SpectacularAPIView
 
-    def extend_schema(**kwargs: Any) -> Callable[[Any], Any]:
-        """drf-spectacular's ``extend_schema``, based on its ``AutoSchema`` whatever the project's
-        ``DEFAULT_SCHEMA_CLASS`` is (DRF's own inspector cannot carry these annotations)."""
-        annotate = _utils.extend_schema(**kwargs)
-
-        def decorator(target: Any) -> Any:
-            if callable(target) and not isinstance(target, type):
-                context = getattr(target, "kwargs", None)
-                if context is None:
-                    target.kwargs = context = {}
-                context.setdefault("schema", AutoSchema)
-            return annotate(target)
-
-        return decorator
-
-except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
-    AutoSchema = None
-    SpectacularAPIView = None
-
-    def extend_schema(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
-        return lambda target: target
-
-    def extend_schema_view(**kwargs: Any) -> Callable[[Any], Any]:
-        return lambda target: target
-
-    def OpenApiResponse(*args: Any, **kwargs: Any) -> None:
+def _optional(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
         return None
 
 
-HAS_SPECTACULAR = SpectacularAPIView is not None
+_openapi: Any = _optional("drf_spectacular.openapi")
+_utils: Any = _optional("drf_spectacular.utils")
+_views: Any = _optional("drf_spectacular.views")
+
+HAS_SPECTACULAR = _views is not None
+
+
+def _unchanged(target: Any) -> Any:
+    return target
+
+
+def extend_schema(**kwargs: Any) -> Callable[[Any], Any]:
+    """drf-spectacular's ``extend_schema``, based on its ``AutoSchema`` whatever the project's
+    ``DEFAULT_SCHEMA_CLASS`` is (DRF's own inspector cannot carry these annotations)."""
+    if _utils is None:
+        return _unchanged
+    annotate = _utils.extend_schema(**kwargs)
+
+    def decorator(target: Any) -> Any:
+        if callable(target) and not isinstance(target, type):
+            context = getattr(target, "kwargs", None)
+            if context is None:
+                target.kwargs = context = {}
+            context.setdefault("schema", _openapi.AutoSchema)
+        return annotate(target)
+
+    return decorator
+
+
+def extend_schema_view(**kwargs: Any) -> Callable[[Any], Any]:
+    """drf-spectacular's ``extend_schema_view`` (does nothing without drf-spectacular)."""
+    return _unchanged if _utils is None else _utils.extend_schema_view(**kwargs)
+
+
+def OpenApiResponse(*args: Any, **kwargs: Any) -> Any:
+    """drf-spectacular's ``OpenApiResponse`` (``None`` without drf-spectacular)."""
+    return None if _utils is None else _utils.OpenApiResponse(*args, **kwargs)
 
 
 def view_schema() -> Any:
     """The schema inspector of every view: drf-spectacular's, whatever ``DEFAULT_SCHEMA_CLASS`` says."""
-    return AutoSchema() if AutoSchema is not None else None
+    return _openapi.AutoSchema() if _openapi is not None else None
 
 
 def schema_view() -> Any:
     """The view serving the OpenAPI 3 document of these endpoints only (``None`` without drf-spectacular)."""
-    if SpectacularAPIView is None:
+    if _views is None:
         return None
-    return SpectacularAPIView.as_view(
+    return _views.SpectacularAPIView.as_view(
         custom_settings={
             "TITLE": "django_smartpay REST API",
             "DESCRIPTION": "The signed-in user's Smartpay tokens, orders and charge schedules.",

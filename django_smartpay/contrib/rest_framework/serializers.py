@@ -1,16 +1,24 @@
-"""Serializers of the REST endpoints: Smartpay ids as ``id``, amounts as whole yen."""
+"""Serializers of the REST endpoints: Smartpay ids as ``id``, amounts as whole yen.
+
+Nested collections are capped (the views prefetch at most :data:`NESTED_LIMIT` rows into the
+``recent_*`` attributes); a schedule links to the full, paginated list of its charges.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ... import conf
+from ...client.constants import LINE_ITEM_KINDS
+from ...client.validation import MAX_DESCRIPTION_LENGTH, MAX_ITEMS
 from ...models import (
     ChargeSchedule,
     CheckoutSession,
@@ -21,10 +29,29 @@ from ...models import (
     Token,
     TokenCharge,
 )
+from .fields import (
+    MAX_AMOUNT,
+    MAX_POSITIVE_INTEGER,
+    AwareDateTimeField,
+    JSONObjectField,
+    StrictIntegerField,
+    TextField,
+)
 
 LOCALES = ("en", "ja")
 #: Hosts Django accepts by itself while ``DEBUG`` is on and ``ALLOWED_HOSTS`` is empty.
 DEBUG_HOSTS = [".localhost", "127.0.0.1", "[::1]"]
+#: The most rows of a nested collection in one answer (payments of an order, refunds of a payment).
+NESTED_LIMIT = 20
+#: The most recent charges nested in a schedule; ``charges_url`` lists them all.
+RECENT_CHARGES = 5
+#: How far ahead a schedule may start, and end.
+MAX_START_AHEAD = dt.timedelta(days=366)
+MAX_END_AHEAD = dt.timedelta(days=366 * 50)
+#: The largest ``interval_count`` (also what ``charging.create_schedule`` accepts).
+MAX_INTERVAL_COUNT = 366
+#: Smartpay's line-item ``quantity`` (its official Python SDK types it as ``uint16``).
+MAX_QUANTITY = 2**16 - 1
 
 
 class RefundSerializer(serializers.ModelSerializer):
@@ -40,7 +67,9 @@ class RefundSerializer(serializers.ModelSerializer):
 class PaymentSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="smartpay_id", read_only=True)
     created_at = serializers.DateTimeField(source="smartpay_created", read_only=True)
-    refunds = RefundSerializer(many=True, read_only=True)
+    refunds = RefundSerializer(
+        many=True, read_only=True, source="recent_refunds", help_text=_("At most 20, oldest first.")
+    )
 
     class Meta:
         model = Payment
@@ -63,7 +92,9 @@ class OrderSerializer(serializers.ModelSerializer):
     token = serializers.CharField(source="token_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(source="smartpay_created", read_only=True)
     updated_at = serializers.DateTimeField(source="smartpay_updated", read_only=True)
-    payments = PaymentSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(
+        many=True, read_only=True, source="recent_payments", help_text=_("At most 20, oldest first.")
+    )
 
     class Meta:
         model = Order
@@ -120,10 +151,14 @@ def _redirect_hosts() -> list[str]:
 
 def check_redirect_url(url: str) -> str:
     """``url`` if it is an absolute http(s) URL on an allowed host; raise ``ValidationError`` otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        domain, _port = split_domain_port(parts.netloc.lower())
+    except ValueError:
+        raise serializers.ValidationError(_("Enter an absolute http or https URL.")) from None
     if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
         raise serializers.ValidationError(_("Enter an absolute http or https URL."))
-    domain, _port = split_domain_port(parts.netloc.lower())
     if not domain or not validate_host(domain, _redirect_hosts()):
         raise serializers.ValidationError(
             _("%(host)s is not a host this site redirects to.") % {"host": parts.netloc}
@@ -134,12 +169,12 @@ def check_redirect_url(url: str) -> str:
 class TokenCheckoutSerializer(serializers.Serializer):
     """Start a token checkout; URLs left out come from ``SMARTPAY["CHECKOUT_*_URL"]``."""
 
-    success_url = serializers.CharField(
+    success_url = TextField(
         required=False,
         max_length=2048,
         help_text=_("Where Smartpay sends the shopper after approving."),
     )
-    cancel_url = serializers.CharField(
+    cancel_url = TextField(
         required=False,
         max_length=2048,
         help_text=_("Where Smartpay sends the shopper after canceling."),
@@ -192,7 +227,16 @@ class TokenChargeSerializer(serializers.ModelSerializer):
 
 class ChargeScheduleSerializer(serializers.ModelSerializer):
     token = serializers.CharField(source="token_id", read_only=True)
-    charges = TokenChargeSerializer(many=True, read_only=True)
+    charges = TokenChargeSerializer(
+        many=True,
+        read_only=True,
+        source="recent_charges",
+        help_text=_("The 5 most recent charges, newest first; charges_url lists them all."),
+    )
+    charges_url = serializers.HyperlinkedIdentityField(
+        view_name="smartpay-api:chargeschedule-charges",
+        help_text=_("Every charge of the schedule, paginated."),
+    )
 
     class Meta:
         model = ChargeSchedule
@@ -214,48 +258,94 @@ class ChargeScheduleSerializer(serializers.ModelSerializer):
             "status_reason",
             "created",
             "charges",
+            "charges_url",
         ]
         read_only_fields = fields
 
 
-class ScheduleCreateSerializer(serializers.Serializer):
-    """A schedule of one of the user's active tokens (validated again by ``charging.create_schedule``)."""
+class ItemSerializer(serializers.Serializer):
+    """One line item of a schedule's charges (Smartpay's ``items[]``)."""
 
-    token = serializers.CharField(max_length=64, help_text=_("The id of one of your tokens (paytok_…)."))
-    amount = serializers.IntegerField(min_value=1, help_text=_("Yen per charge."))
+    name = TextField(max_length=255)
+    amount = StrictIntegerField(min_value=0, max_value=MAX_AMOUNT, help_text=_("Yen per unit."))
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    currency = serializers.ChoiceField(choices=["JPY"], required=False)
+    kind = serializers.ChoiceField(choices=list(LINE_ITEM_KINDS), required=False)
+    description = TextField(max_length=1000, required=False)
+
+
+class ScheduleCreateSerializer(serializers.Serializer):
+    """A schedule of one of the user's active tokens (validated again by ``charging.create_schedule``).
+
+    Every value out of range is refused here with a message: amounts beyond Smartpay's limit,
+    counts beyond their column, a start in the past or a datetime without its UTC offset.
+    """
+
+    token = TextField(max_length=64, help_text=_("The id of one of your tokens (paytok_…)."))
+    amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, help_text=_("Yen per charge."))
     currency = serializers.ChoiceField(choices=["JPY"], default="JPY")
-    description = serializers.CharField(
-        max_length=80, required=False, help_text=_("Names the single item when items is left out.")
+    description = TextField(
+        max_length=MAX_DESCRIPTION_LENGTH,
+        required=False,
+        help_text=_("Names the single item when items is left out."),
     )
-    items = serializers.ListField(child=serializers.DictField(), required=False, max_length=50)
-    shipping_info = serializers.DictField(help_text=_("Smartpay's shippingInfo, with an address."))
-    customer_info = serializers.DictField(required=False)
+    items = serializers.ListField(
+        child=ItemSerializer(),
+        required=False,
+        allow_empty=False,
+        max_length=MAX_ITEMS,
+        help_text=_("Leave it out for one item named by description."),
+    )
+    shipping_info = JSONObjectField(help_text=_("Smartpay's shippingInfo, with an address."))
+    customer_info = JSONObjectField(required=False)
     interval = serializers.ChoiceField(choices=ScheduleInterval.choices)
-    interval_count = serializers.IntegerField(min_value=1, max_value=366, default=1)
-    day_of_month = serializers.IntegerField(min_value=1, max_value=31, required=False)
-    start_at = serializers.DateTimeField(required=False)
-    end_at = serializers.DateTimeField(required=False)
-    max_count = serializers.IntegerField(min_value=1, required=False)
+    interval_count = StrictIntegerField(min_value=1, max_value=MAX_INTERVAL_COUNT, default=1)
+    day_of_month = StrictIntegerField(min_value=1, max_value=31, required=False)
+    start_at = AwareDateTimeField(
+        required=False, help_text=_("The first charge, within a year from now; leave it out to start now.")
+    )
+    end_at = AwareDateTimeField(required=False, help_text=_("No charge after this time."))
+    max_count = StrictIntegerField(min_value=1, max_value=MAX_POSITIVE_INTEGER, required=False)
 
     def validate_token(self, value: str) -> Token:
         request = self.context["request"]
-        token = Token.objects.filter(smartpay_id=value, user=request.user).first()
+        token = Token.objects.filter(smartpay_id=value, user_id=request.user.pk).first()
         if token is None:
             raise serializers.ValidationError(_("You have no token with this id."))
         return token
 
+    def validate_start_at(self, value: dt.datetime) -> dt.datetime:
+        now = timezone.now()
+        if value < now:
+            raise serializers.ValidationError(
+                _("A schedule cannot start in the past; leave start_at out to start now.")
+            )
+        if value > now + MAX_START_AHEAD:
+            raise serializers.ValidationError(_("A schedule must start within a year from now."))
+        return value
+
+    def validate_end_at(self, value: dt.datetime) -> dt.datetime:
+        if value > timezone.now() + MAX_END_AHEAD:
+            raise serializers.ValidationError(_("A schedule must end within 50 years from now."))
+        return value
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs.get("items"):
+        end_at = attrs.get("end_at")
+        if end_at is not None and end_at <= attrs.get("start_at", timezone.now()):
+            raise serializers.ValidationError({"end_at": [_("The end must be after the start.")]})
+        if attrs.get("items"):
+            attrs.pop("description", None)
+            attrs["items"] = [dict(item) for item in attrs["items"]]
+        else:
             name = attrs.pop("description", None) or str(_("Subscription"))
             attrs["items"] = [{"name": name, "amount": attrs["amount"], "currency": attrs["currency"]}]
-        else:
-            attrs.pop("description", None)
         return attrs
 
 
 __all__ = [
     "ChargeScheduleSerializer",
     "CheckoutSessionSerializer",
+    "ItemSerializer",
     "OrderSerializer",
     "PaymentSerializer",
     "RefundSerializer",

@@ -1,4 +1,8 @@
-"""View sets of the signed-in user's tokens, orders and charge schedules (see the package docs)."""
+"""View sets of the signed-in user's tokens, orders and charge schedules (see the package docs).
+
+Closed by default: JSON in and out only, no filter, search or ordering parameter (whatever the
+project's ``REST_FRAMEWORK`` defaults say), every list paginated by a signed cursor.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,21 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from ... import charging, services
-from ...exceptions import (
-    SmartpayAuthenticationError,
-    SmartpayConnectionError,
-    SmartpayError,
-    SmartpayServerError,
-    SmartpayValidationError,
-)
+from ...exceptions import SmartpayAuthenticationError, SmartpayError, SmartpayValidationError
 from ...models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge, TokenStatus
 from . import serializers as s
+from .media import BoundedJSONParser, SafeJSONRenderer
+from .pagination import TimeCursorPagination
 from .schema import OpenApiResponse, extend_schema, extend_schema_view, view_schema
 
 #: Ids in URLs: Smartpay's id characters only.
-TOKEN_ID_PATTERN = r"paytok_(?:test|live)_[0-9A-Za-z]+"
-ORDER_ID_PATTERN = r"order_(?:test|live)_[0-9A-Za-z]+"
+TOKEN_ID_PATTERN = r"paytok_(?:test|live)_[0-9A-Za-z]{1,48}"
+ORDER_ID_PATTERN = r"order_(?:test|live)_[0-9A-Za-z]{1,48}"
+#: Schedule ids: at most 18 digits, so any id in a URL fits a 64-bit integer column.
+SCHEDULE_ID_PATTERN = r"[0-9]{1,18}"
 
 
 class SmartpayRefused(exceptions.APIException):
@@ -40,27 +43,57 @@ class SmartpayUnavailable(exceptions.APIException):
     default_code = "smartpay_unavailable"
 
 
+class SmartpayBadGateway(exceptions.APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = _("The payment service is not working as expected. Please contact the shop.")
+    default_code = "smartpay_bad_gateway"
+
+
 def api_exception(exc: SmartpayError) -> exceptions.APIException:
-    """The REST answer to an error of a service: 400, 409 or 503 (never a secret or a traceback)."""
+    """The REST answer to an error of a service (never a secret or a traceback).
+
+    400: the request is invalid (:class:`SmartpayValidationError`, raised before anything is
+    sent); 503: worth retrying later (``exc.transient``: no answer, 5xx, 429, a request in
+    progress); 502: the shop's configuration is wrong (an unknown key) or Smartpay answered
+    something unexpected; 409: Smartpay refused the request (its 4xx).
+    """
     if isinstance(exc, SmartpayValidationError):
         return exceptions.ValidationError(exc.details or [exc.message], code=exc.error_code or "invalid")
-    if isinstance(exc, SmartpayConnectionError | SmartpayServerError | SmartpayAuthenticationError):
+    if exc.transient:
         return SmartpayUnavailable()
-    if exc.status_code is None or exc.status_code >= 500:
-        return SmartpayUnavailable()
+    if isinstance(exc, SmartpayAuthenticationError) or exc.status_code is None or exc.status_code >= 500:
+        return SmartpayBadGateway()
     return SmartpayRefused(detail=exc.message or SmartpayRefused.default_detail, code=exc.error_code)
 
 
-class OwnObjectsMixin:
-    """Authenticated users only; ``get_queryset`` holds only the user's rows, so others' are 404."""
+class OwnObjectsMixin(viewsets.GenericViewSet):
+    """Authenticated users only; ``get_queryset`` holds only the user's rows, so others' are 404.
+
+    No filter backend (and so no ``?ordering=``, ``?search=`` or field lookups), JSON in and out
+    only, whatever ``REST_FRAMEWORK`` sets for the project; lists are paginated by cursor.
+    """
 
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [BoundedJSONParser]
+    renderer_classes = [SafeJSONRenderer]
+    filter_backends = []
+    pagination_class = TimeCursorPagination
+    #: The column lists are ordered by, newest first, and the unique column that breaks ties.
+    cursor_time_field: str | None = "smartpay_created"
+    cursor_key_field = "smartpay_id"
     schema = view_schema()
+
+    def user_pk(self) -> int | str:
+        """The signed-in user's primary key (the permission has refused anonymous requests)."""
+        pk = self.request.user.pk
+        if pk is None:
+            raise exceptions.NotAuthenticated()
+        return pk
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, SmartpayError):
             exc = api_exception(exc)
-        return super().handle_exception(exc)  # type: ignore[misc]
+        return super().handle_exception(exc)
 
 
 @extend_schema_view(
@@ -82,9 +115,9 @@ class TokenViewSet(
 
     def get_queryset(self) -> QuerySet[Token]:
         return (
-            Token.objects.filter(user_id=self.request.user.pk)
+            Token.objects.filter(user_id=self.user_pk())
             .exclude(status=TokenStatus.DELETED)
-            .order_by("-smartpay_created", "-pk")
+            .order_by("-smartpay_created", "-smartpay_id")
         )
 
     def perform_destroy(self, instance: Token) -> None:
@@ -127,14 +160,15 @@ class OrderViewSet(OwnObjectsMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ORDER_ID_PATTERN
 
     def get_queryset(self) -> QuerySet[Order]:
-        refunds = Refund.objects.order_by("smartpay_created", "pk")
+        limit = s.NESTED_LIMIT
+        refunds = Refund.objects.order_by("smartpay_created", "pk")[:limit]
         payments = Payment.objects.order_by("smartpay_created", "pk").prefetch_related(
-            Prefetch("refunds", queryset=refunds)
-        )
+            Prefetch("refunds", queryset=refunds, to_attr="recent_refunds")
+        )[:limit]
         return (
-            Order.objects.filter(user_id=self.request.user.pk)
-            .prefetch_related(Prefetch("payments", queryset=payments))
-            .order_by("-smartpay_created", "-pk")
+            Order.objects.filter(user_id=self.user_pk())
+            .prefetch_related(Prefetch("payments", queryset=payments, to_attr="recent_payments"))
+            .order_by("-smartpay_created", "-smartpay_id")
         )
 
 
@@ -155,18 +189,27 @@ class ChargeScheduleViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = s.ChargeScheduleSerializer
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = SCHEDULE_ID_PATTERN
+    #: Schedules and charges are written here: their primary key is their creation order.
+    cursor_time_field = None
+    cursor_key_field = "pk"
 
     def get_queryset(self) -> QuerySet[ChargeSchedule]:
-        charges = TokenCharge.objects.order_by("-created", "-pk")
+        if self.action == "charges":
+            return ChargeSchedule.objects.filter(token__user_id=self.user_pk())
+        recent = TokenCharge.objects.order_by("-pk")[: s.RECENT_CHARGES]
         return (
-            ChargeSchedule.objects.filter(token__user_id=self.request.user.pk)
-            .prefetch_related(Prefetch("charges", queryset=charges))
-            .order_by("-created", "-pk")
+            ChargeSchedule.objects.filter(token__user_id=self.user_pk())
+            .prefetch_related(Prefetch("charges", queryset=recent, to_attr="recent_charges"))
+            .order_by("-pk")
         )
 
-    def get_serializer_class(self) -> type:
-        return s.ScheduleCreateSerializer if self.action == "create" else s.ChargeScheduleSerializer
+    def get_serializer_class(self) -> type[Serializer[Any]]:
+        if self.action == "create":
+            return s.ScheduleCreateSerializer
+        if self.action == "charges":
+            return s.TokenChargeSerializer
+        return s.ChargeScheduleSerializer
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -184,6 +227,18 @@ class ChargeScheduleViewSet(
         return Response(
             s.ChargeScheduleSerializer(schedule, context=self.get_serializer_context()).data, code
         )
+
+    @extend_schema(
+        request=None,
+        responses=s.TokenChargeSerializer(many=True),
+        summary=_("Every charge of the schedule, newest first"),
+    )
+    @action(detail=True, methods=["get"])
+    def charges(self, request: Request, pk: str | None = None) -> Response:
+        schedule = self.get_object()
+        rows = TokenCharge.objects.filter(schedule=schedule)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=None, responses=s.ChargeScheduleSerializer, summary=_("Pause the schedule"))
     @action(detail=True, methods=["post"])
@@ -209,6 +264,7 @@ __all__ = [
     "ChargeScheduleViewSet",
     "OrderViewSet",
     "OwnObjectsMixin",
+    "SmartpayBadGateway",
     "SmartpayRefused",
     "SmartpayUnavailable",
     "TokenViewSet",
