@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('smartpay', '0001_initial'),
+        ('smartpay', '0003_admin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
