@@ -57,7 +57,8 @@ def object_data(obj: models.Model | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(obj, Mapping):
         return dict(obj)
     if isinstance(obj, models.Model):
-        return dict(obj.data) if getattr(obj, "data", None) else api_object(obj)
+        data = getattr(obj, "data", None)
+        return dict(data) if data else api_object(obj)
     raise TypeError(f"expected a model instance or an API object, not {type(obj).__name__}")
 
 

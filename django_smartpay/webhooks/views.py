@@ -2,11 +2,14 @@
 
 Answers (JSON):
 
-- 200 ``{"status": "processed"|"ignored"|"received"|"duplicate", "event": id}``;
+- 200 ``{"status": "processed"|"ignored"|"received"|"duplicate", "event": id}``; "ignored"
+  is also the answer to an event of the other mode (test or live) than ``SECRET_KEY``,
+  which is stored but never applied (answered 200 so that Smartpay stops sending it);
 - 400 ``{"error", "message"}``: a missing or malformed header, a bad signature, a
-  timestamp outside the tolerance, an unknown subscription, a body that is not an
-  event (recorded as a failed event when its signature holds), or an event id that
-  differs between header and body;
+  timestamp outside the tolerance, an unknown subscription, a signed body that is not
+  a valid event (any field of the wrong type or range: recorded as a failed event, so
+  Smartpay's retries of a poison event stop at the view), or an event id that differs
+  between header and body;
 - 405 for any method but ``POST``; 413 for a body over :data:`MAX_BODY_BYTES` (refused
   from ``Content-Length`` before reading, and reading is capped);
 - 500 when applying the event failed (recorded on its row; Smartpay retries), or when
@@ -28,10 +31,11 @@ from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from . import errors, receiving
-from .envelope import parse
+from django_smartpay.conf import get_setting
+
+from . import applying, errors
 from .network import client_address
-from .verification import read_headers, verify
+from .verification import SignedHeaders, configured_secrets, parse, read_headers, verify_signature
 
 logger = logging.getLogger("django_smartpay.webhooks")
 
@@ -79,23 +83,50 @@ def _error(exc: errors.WebhookRequestError) -> JsonResponse:
     return JsonResponse(exc.as_json(), status=exc.status)
 
 
+def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
+    """Check the signature with the configured secrets, else the endpoint row's; return the stored event.
+
+    The endpoint's row is read only when the settings give no matching secret, and then
+    together with the event's state, so either way one query tells whether it is new.
+    """
+    secrets = configured_secrets(get_setting("WEBHOOK_SECRETS"), headers.subscription_id)
+    tolerance = get_setting("WEBHOOK_TOLERANCE")
+    refused: errors.WebhookRequestError | None = None
+    if secrets:
+        try:
+            verify_signature(body, headers, secrets, tolerance)
+            return applying.stored_event(headers.event_id)
+        except errors.WebhookRequestError as exc:
+            if exc.code != errors.INVALID_SIGNATURE:
+                raise
+            refused = exc
+    found = applying.endpoint_secret(headers.subscription_id, headers.event_id)
+    if found is None or not found[0]:
+        raise refused or errors.WebhookRequestError(
+            400,
+            errors.UNKNOWN_SUBSCRIPTION,
+            _("No signing secret is configured for this Smartpay-Subscription-Id."),
+        )
+    verify_signature(body, headers, [found[0]], tolerance)
+    return found[1]
+
+
 def _handle(request: HttpRequest) -> JsonResponse:
     body = _read_body(request)
     headers = read_headers(request)
-    state = receiving.StoredState(headers.event_id, headers.subscription_id)
-    verify(body, headers, state.endpoint_secret)
-    delivery = receiving.Delivery(
+    stored = _verify(body, headers)
+    delivery = applying.Delivery(
         headers=headers,
         body=body,
         stored_headers=_stored_headers(request),
         remote_addr=client_address(request),
     )
     try:
-        envelope = parse(body, headers.event_id)
+        event = parse(body, headers.event_id)
     except errors.MalformedEvent as exc:
-        receiving.record_malformed(delivery, exc)
+        applying.record_malformed(delivery, exc)
         raise
-    outcome = receiving.receive(envelope, delivery, state)
+    outcome = applying.receive(event, delivery, stored)
     if outcome.status_code >= 500:
         raise errors.WebhookRequestError(
             500,

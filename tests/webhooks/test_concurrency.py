@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 
 from django_smartpay.models import Token, WebhookEvent
-from django_smartpay.webhooks import processing
+from django_smartpay.webhooks import applying
 
 from .conftest import WEBHOOK_PATH, Shop, SignalLog
 
@@ -85,12 +85,12 @@ def test_eight_concurrent_retries_of_a_failed_event_process_once(
     shop.sim.webhook_sender = capture
     token_id = shop.token(approve=False)
     ((headers, body),) = capture.kept
-    real = processing._upsert
-    monkeypatch.setattr(processing, "_upsert", lambda data: 1 / 0)
+    real = applying.HANDLERS["token.created"]
+    monkeypatch.setitem(applying.HANDLERS, "token.created", lambda data: 1 / 0)
     assert deliver_concurrently(headers, body) == [(500, "webhook.processing-failed")] * THREADS
     event = WebhookEvent.objects.get()
     assert (event.status, event.attempts) == ("failed", THREADS)
-    monkeypatch.setattr(processing, "_upsert", real)
+    monkeypatch.setitem(applying.HANDLERS, "token.created", real)
     signal_log.clear()
     statuses = deliver_concurrently(headers, body)
     assert sorted(statuses) == [(200, "duplicate")] * (THREADS - 1) + [(200, "processed")]

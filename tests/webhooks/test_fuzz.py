@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django_smartpay.models import WebhookEvent
-from django_smartpay.webhooks.processing import EVENT_OBJECTS
+from django_smartpay.webhooks.verification import EVENT_OBJECTS
 
 from .conftest import now_ms, post, sign
 
