@@ -251,3 +251,31 @@ def _webhook_routed() -> bool:
     except (NoReverseMatch, ImproperlyConfigured):
         return False
     return True
+
+
+@register(TAG)
+def check_webhook_mode(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Webhook endpoints of the other mode than ``SECRET_KEY``: their events would all be ignored.
+
+    The webhook view never applies an event of the other mode (test or live); when the
+    endpoint ids in ``WEBHOOK_SECRETS`` say such events are expected, say so now.
+    """
+    config = getattr(settings, "SMARTPAY", None)
+    if not isinstance(config, dict):
+        return []
+    key_mode = _mode(config.get("SECRET_KEY"), SECRET_KEY_RE)
+    secrets = config.get("WEBHOOK_SECRETS")
+    if key_mode is None or not isinstance(secrets, dict):
+        return []
+    other = "test" if key_mode == "live" else "live"
+    endpoints = sorted(str(name) for name in secrets if f"_{other}_" in str(name))
+    if not endpoints:
+        return []
+    return [
+        _warning(
+            50,
+            f'SMARTPAY["WEBHOOK_SECRETS"] has {other}-mode endpoints ({", ".join(endpoints)}) but '
+            f'SMARTPAY["SECRET_KEY"] is a {key_mode} key: their events are stored as ignored, never applied.',
+            f"Use the {key_mode}-mode endpoints' secrets, or the {other} secret key with them.",
+        )
+    ]

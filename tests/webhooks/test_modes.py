@@ -1,0 +1,101 @@
+"""Mode isolation: an event of the other mode (test or live) than SECRET_KEY is stored, never applied."""
+
+from __future__ import annotations
+
+import logging
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from django_smartpay.checks import check_webhook_mode
+from django_smartpay.models import Order, Token, WebhookEvent, WebhookEventStatus
+from django_smartpay.testing import factories
+from django_smartpay.testing.webhooks import build_event, event_body
+
+from .conftest import SUBSCRIPTION_ID, SignalLog, post, sign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LIVE_KEY = "sk_live_modeIsolation0000000001"
+
+
+def deliver(obj: Any, event_type: str | None = None) -> tuple[Any, dict[str, Any]]:
+    event = build_event(obj, event_type)
+    body = event_body(event)
+    return post(body, sign(body)), event
+
+
+@pytest.mark.parametrize(
+    ("key", "live_event"),
+    [(LIVE_KEY, False), ("sk_test_modeIsolation0000000001", True)],
+    ids=["test-event-with-live-key", "live-event-with-test-key"],
+)
+@pytest.mark.parametrize("factory", [factories.TokenFactory, factories.OrderFactory])
+def test_an_event_of_the_other_mode_is_stored_as_ignored_and_applies_nothing(
+    settings: Any,
+    hand_signed: None,
+    signal_log: SignalLog,
+    caplog: pytest.LogCaptureFixture,
+    key: str,
+    live_event: bool,
+    factory: Any,
+) -> None:
+    settings.SMARTPAY = {**settings.SMARTPAY, "SECRET_KEY": key}
+    obj = factory.build(test=not live_event)
+    with caplog.at_level(logging.WARNING, logger="django_smartpay.webhooks"):
+        response, event = deliver(obj)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ignored", "event": event["id"]}
+    row = WebhookEvent.objects.get()
+    assert (row.status, row.test, row.attempts) == (WebhookEventStatus.IGNORED, not live_event, 0)
+    assert row.error.startswith("webhook.wrong-mode")
+    assert not Token.objects.exists() and not Order.objects.exists()
+    assert signal_log.names() == []
+    assert any("mode event: stored as ignored" in record.getMessage() for record in caplog.records)
+    # Smartpay's retry is a duplicate; forcing a reprocess still applies nothing.
+    assert post(event_body(event), sign(event_body(event))).json()["status"] == "duplicate"
+    call_command("smartpay_webhooks", "reprocess", "--ids", event["id"], stdout=StringIO())
+    assert WebhookEvent.objects.get().status == WebhookEventStatus.IGNORED
+    assert not Token.objects.exists() and not Order.objects.exists()
+    assert signal_log.names() == []
+
+
+def test_the_same_event_in_the_right_mode_is_applied(hand_signed: None, signal_log: SignalLog) -> None:
+    """The control: with the test key of the test settings, a test event is applied."""
+    response, _ = deliver(factories.TokenFactory.build(test=True))
+    assert response.json()["status"] == "processed"
+    assert Token.objects.exists()
+    assert "token_status_changed" in signal_log.names()
+
+
+def test_an_event_whose_object_is_of_another_mode_is_refused(hand_signed: None) -> None:
+    event = build_event(factories.TokenFactory.build(test=False))
+    event["test"] = True  # the envelope says test, the object and its id say live
+    event["id"] = event["id"].replace("_live_", "_test_")
+    body = event_body(event)
+    response = post(body, sign(body))
+    assert response.status_code == 400
+    assert "same mode" in response.json()["message"]
+    assert not Token.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "endpoint", "warned"),
+    [
+        (LIVE_KEY, "webhookendpoint_test_someEndpoint000001", True),
+        (LIVE_KEY, "webhookendpoint_live_someEndpoint000001", False),
+        ("sk_test_modeIsolation0000000001", "webhookendpoint_live_someEndpoint000001", True),
+        ("sk_test_modeIsolation0000000001", SUBSCRIPTION_ID, False),
+    ],
+)
+def test_a_check_warns_of_endpoints_of_the_other_mode(
+    settings: Any, key: str, endpoint: str, warned: bool
+) -> None:
+    settings.SMARTPAY = {**settings.SMARTPAY, "SECRET_KEY": key, "WEBHOOK_SECRETS": {endpoint: "NeverShown0123456789"}}
+    messages = check_webhook_mode()
+    assert [message.id for message in messages] == (["smartpay.W050"] if warned else [])
+    if warned:
+        assert endpoint in messages[0].msg
+        assert "NeverShown" not in f"{messages[0].msg} {messages[0].hint}"
