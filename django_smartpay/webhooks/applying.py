@@ -1,10 +1,8 @@
-"""Applying a verified event: its row stored once, its object synced once, signals sent on commit.
+"""Applying a verified event exactly once: the unique event id is the lock.
 
-The unique event id is the lock.  A first delivery inserts its row (already ``processed``)
-and syncs the object in one transaction, so a concurrent delivery of the same event
-blocks on the unique index, then finds the row and answers "duplicate"; a rollback
-records the failure on a fresh row, and the next delivery retries it under
-``SELECT … FOR UPDATE``.  Everything goes through :mod:`django_smartpay.sync`.
+A first delivery inserts its row and syncs its object in one transaction, so a concurrent
+delivery blocks on the unique index and then answers "duplicate"; a failure is recorded on
+the row and retried under ``SELECT … FOR UPDATE``.  Signals are sent on commit.
 """
 
 from __future__ import annotations

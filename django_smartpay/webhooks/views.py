@@ -1,28 +1,13 @@
-"""The webhook endpoint: ``POST`` only, CSRF- and login-exempt, outside ``ATOMIC_REQUESTS``.
+"""The webhook endpoint: the HTTP door that reads a delivery, has it verified, then applied.
 
-Answers (JSON):
-
-- 200 ``{"status": "processed"|"ignored"|"received"|"duplicate", "event": id}``; "ignored"
-  is also the answer to an event of the other mode (test or live) than ``SECRET_KEY``,
-  which is stored but never applied (answered 200 so that Smartpay stops sending it);
-- 400 ``{"error", "message"}``: a missing or malformed header, a bad signature, a
-  timestamp outside the tolerance, an unknown subscription, a signed body that is not
-  a valid event (any field of the wrong type or range: recorded as a failed event, so
-  Smartpay's retries of a poison event stop at the view), or an event id that differs
-  between header and body;
-- 405 for any method but ``POST``; 413 for a body over :data:`MAX_BODY_BYTES` (refused
-  from ``Content-Length`` before reading, and reading is capped);
-- 500 when applying the event failed (recorded on its row; Smartpay retries), or when
-  the receiver is misconfigured.
-
-The view must not run inside a transaction: it commits the event row on its own
-(``transaction.non_atomic_requests``), so a failure is recorded even when it answers
-500, and signals go out once that row is committed.
+It owns status codes, the body size limit and error bodies, and runs outside
+``ATOMIC_REQUESTS`` so that a failure is recorded even when it answers 500.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
@@ -42,9 +27,17 @@ logger = logging.getLogger("django_smartpay.webhooks")
 #: Largest body accepted (1 MiB); Smartpay's events are a few kilobytes.
 MAX_BODY_BYTES = 1024 * 1024
 
-#: Request headers stored with the event, if present, with their value replaced.
-REDACTED_HEADERS = frozenset({"Smartpay-Signature", "Authorization", "Proxy-Authorization", "Cookie"})
+#: Stored request headers whose name matches this have their value replaced: the signature,
+#: and anything that may carry a credential (a proxy's or a load balancer's included).
+REDACTED_HEADERS = re.compile(
+    r"smartpay-signature$|auth|cookie|secret|token|key|pass|session|csrf|signature", re.IGNORECASE
+)
+#: Headers kept as they are although the pattern above matches them (no credential in them).
+KEPT_HEADERS = frozenset({"Smartpay-Signature-Timestamp"})
 REDACTED = "[redacted]"
+#: At most this many headers are stored, each value cut to HEADER_MAX_LENGTH characters.
+MAX_STORED_HEADERS = 50
+HEADER_MAX_LENGTH = 1000
 
 
 def _too_large() -> errors.WebhookRequestError:
@@ -73,10 +66,13 @@ def _read_body(request: HttpRequest) -> bytes:
 
 def _stored_headers(request: HttpRequest) -> dict[str, str]:
     """The request's headers, with the signature and any credentials redacted."""
-    return {
-        name: REDACTED if name in REDACTED_HEADERS else value.replace("\x00", "")[:1000]
-        for name, value in request.headers.items()
-    }
+    stored = {}
+    for name, value in list(request.headers.items())[:MAX_STORED_HEADERS]:
+        safe = value.replace("\x00", "")[:HEADER_MAX_LENGTH]
+        stored[name[:HEADER_MAX_LENGTH]] = (
+            REDACTED if REDACTED_HEADERS.search(name) and name not in KEPT_HEADERS else safe
+        )
+    return stored
 
 
 def _error(exc: errors.WebhookRequestError) -> JsonResponse:
@@ -140,7 +136,28 @@ def _handle(request: HttpRequest) -> JsonResponse:
 @login_not_required
 @transaction.non_atomic_requests
 def webhook(request: HttpRequest) -> JsonResponse:
-    """Receive one Smartpay webhook delivery (see the module docstring)."""
+    """Receive one Smartpay webhook delivery: ``POST`` only, CSRF- and login-exempt.
+
+    Answers (JSON):
+
+    - 200 ``{"status": "processed"|"ignored"|"received"|"duplicate", "event": id}``; "ignored"
+      is also the answer to an event of the other mode (test or live) than ``SECRET_KEY``,
+      which is stored but never applied (answered 200 so that Smartpay stops sending it);
+    - 400 ``{"error", "message"}``: a missing or malformed header, a bad signature, a
+      timestamp outside the tolerance, an unknown subscription, a signed body that is not
+      a valid event (any field of the wrong type or range: recorded as a failed event, and
+      each of Smartpay's retries is refused the same way, never reaching the mirrored
+      tables), or an event id that differs
+      between header and body;
+    - 405 for any method but ``POST``; 413 for a body over :data:`MAX_BODY_BYTES` (refused
+      from ``Content-Length`` before reading, and reading is capped);
+    - 500 when applying the event failed (recorded on its row; Smartpay retries), or when
+      the receiver is misconfigured.
+
+    The view must not run inside a transaction: it commits the event row on its own
+    (``transaction.non_atomic_requests``), so a failure is recorded even when it answers
+    500, and signals go out once that row is committed.
+    """
     if request.method != "POST":
         response = _error(
             errors.WebhookRequestError(405, errors.METHOD_NOT_ALLOWED, _("Webhooks are delivered with POST."))

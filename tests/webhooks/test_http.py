@@ -320,15 +320,23 @@ def test_unknown_event_type_is_stored_as_ignored(
 
 def test_signature_is_redacted_and_no_secret_is_stored(token: Token, disabling_body: bytes) -> None:
     headers = sign(disabling_body)
-    post(disabling_body, headers, HTTP_AUTHORIZATION="Basic sk_test_leak")
+    post(
+        disabling_body,
+        headers,
+        HTTP_AUTHORIZATION="Basic sk_test_leak",
+        HTTP_X_WEBHOOK_SECRET="leak-secret",
+        HTTP_X_API_KEY="leak-key",
+        HTTP_COOKIE="sessionid=leak-cookie",
+    )
     event = WebhookEvent.objects.get()
     assert event.headers["Smartpay-Signature"] == "[redacted]"
     assert event.headers["Authorization"] == "[redacted]"
+    assert event.headers["X-Webhook-Secret"] == event.headers["X-Api-Key"] == "[redacted]"
+    assert event.headers["Smartpay-Signature-Timestamp"] == headers["Smartpay-Signature-Timestamp"]
     assert event.headers["Smartpay-Subscription-Id"] == SUBSCRIPTION_ID
     stored = json.dumps([event.headers, event.body, event.error, event.traceback])
-    assert (
-        headers["Smartpay-Signature"] not in stored and SECRET not in stored and "sk_test_leak" not in stored
-    )
+    assert headers["Smartpay-Signature"] not in stored and SECRET not in stored
+    assert "leak" not in stored
     assert event.remote_addr == "127.0.0.1"
 
 

@@ -93,7 +93,11 @@ def test_an_event_whose_object_is_of_another_mode_is_refused(hand_signed: None) 
 def test_a_check_warns_of_endpoints_of_the_other_mode(
     settings: Any, key: str, endpoint: str, warned: bool
 ) -> None:
-    settings.SMARTPAY = {**settings.SMARTPAY, "SECRET_KEY": key, "WEBHOOK_SECRETS": {endpoint: "NeverShown0123456789"}}
+    settings.SMARTPAY = {
+        **settings.SMARTPAY,
+        "SECRET_KEY": key,
+        "WEBHOOK_SECRETS": {endpoint: "NeverShown0123456789"},
+    }
     messages = check_webhook_mode()
     assert [message.id for message in messages] == (["smartpay.W050"] if warned else [])
     if warned:
