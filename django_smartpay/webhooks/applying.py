@@ -322,40 +322,40 @@ def _wrong_mode(row: WebhookEvent) -> Outcome:
 def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
     """Store and (in sync mode) apply a verified event; ``stored`` is what the database held for it."""
     if stored is not None:
-        return _redelivery(stored, event)
+        return _redelivery(stored, event, delivery)
     row = _new_row(event, delivery)
     if not same_mode(event):
         return _wrong_mode(row)
     if event.type not in HANDLERS or _process_async():
         row.status = WebhookEventStatus.RECEIVED if event.type in HANDLERS else WebhookEventStatus.IGNORED
         if not _insert(row):
-            return _after_conflict(event)
+            return _after_conflict(event, delivery)
         _on_commit(signals.webhook_received, event=row)
         if row.status == WebhookEventStatus.IGNORED:
             return Outcome(200, "ignored", row)
         transaction.on_commit(partial(enqueue, row.pk))
         return Outcome(200, "received", row)
-    return _process_first(row, event)
+    return _process_first(row, event, delivery)
 
 
-def _redelivery(stored: Stored, event: Event) -> Outcome:
+def _redelivery(stored: Stored, event: Event, delivery: Delivery) -> Outcome:
     if stored.status in FINAL_STATUSES:
         return Outcome(200, "duplicate")
     if _process_async():
         transaction.on_commit(partial(enqueue, stored.pk))
         return Outcome(200, "received")
-    return process_stored(stored.pk, event=event)
+    return process_stored(stored.pk, event=event, body=delivery.text)
 
 
-def _after_conflict(event: Event) -> Outcome:
+def _after_conflict(event: Event, delivery: Delivery) -> Outcome:
     """Our INSERT met a row another delivery committed first: treat this one as a redelivery."""
     stored = stored_event(event.id)
     if stored is None:  # pragma: no cover - the unique index said otherwise a moment ago
         raise RuntimeError(f"webhook event {event.id} conflicted but cannot be found")
-    return _redelivery(stored, event)
+    return _redelivery(stored, event, delivery)
 
 
-def _process_first(row: WebhookEvent, event: Event) -> Outcome:
+def _process_first(row: WebhookEvent, event: Event, delivery: Delivery) -> Outcome:
     for attempt in (1, 2):
         row.pk = None
         row.status, row.attempts, row.processed_at = WebhookEventStatus.PROCESSED, 1, timezone.now()
@@ -372,7 +372,7 @@ def _process_first(row: WebhookEvent, event: Event) -> Outcome:
         except IntegrityError as exc:
             if not inserted:
                 row.pk = None
-                return _after_conflict(event)
+                return _after_conflict(event, delivery)
             if attempt == 2:
                 return _record_failure(row, exc)
             logger.info("smartpay webhook %s: concurrent insert of its object, retrying", row.event_id)
@@ -381,16 +381,19 @@ def _process_first(row: WebhookEvent, event: Event) -> Outcome:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def process_stored(pk: int, *, event: Event | None = None, force: bool = False) -> Outcome:
+def process_stored(
+    pk: int, *, event: Event | None = None, body: str | None = None, force: bool = False
+) -> Outcome:
     """Apply a stored event under a row lock: the retry path, the Celery task, the command and the admin.
 
     An event already processed or ignored is left alone unless ``force``; one of the other
-    mode is never applied.  ``event`` is the parsed body when the caller has it.  Raises
+    mode is never applied.  ``event`` is the parsed ``body`` of a redelivery: one whose body
+    differs from the stored one is refused (``conflict``) and changes nothing.  Raises
     :class:`WebhookEvent.DoesNotExist` for an unknown ``pk``.
     """
     for attempt in (1, 2):
         try:
-            return _apply_stored(pk, event, force)
+            return _apply_stored(pk, event, body, force)
         except WebhookEvent.DoesNotExist:
             raise
         except IntegrityError as exc:
@@ -402,7 +405,7 @@ def process_stored(pk: int, *, event: Event | None = None, force: bool = False) 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _apply_stored(pk: int, event: Event | None, force: bool) -> Outcome:
+def _apply_stored(pk: int, event: Event | None, body: str | None, force: bool) -> Outcome:
     if event is None:
         unlocked = WebhookEvent.objects.only("event_id", "status", "body").get(pk=pk)
         if unlocked.status in FINAL_STATUSES and not force:
@@ -414,6 +417,8 @@ def _apply_stored(pk: int, event: Event | None, force: bool) -> Outcome:
         row = WebhookEvent.objects.select_for_update().get(pk=pk)
         if row.status in FINAL_STATUSES and not force:
             return Outcome(200, "duplicate", row)
+        if body is not None and row.body != body:
+            return Outcome(409, "conflict", row)
         row.attempts += 1
         row.error = row.traceback = ""
         row.processed_at = timezone.now()

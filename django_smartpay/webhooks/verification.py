@@ -136,8 +136,22 @@ def configured_secrets(configured: Any, subscription_id: str) -> list[str]:
     )
 
 
+def replay_tolerance(value: Any) -> float:
+    """``SMARTPAY["WEBHOOK_TOLERANCE"]`` as seconds; anything that would switch replay protection off raises."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise SmartpayConfigurationError(
+            'SMARTPAY["WEBHOOK_TOLERANCE"] must be a finite number of seconds, 0 or more '
+            f"(got {type(value).__name__})."
+        )
+    return float(value)
+
+
 def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: Any) -> None:
-    """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds."""
+    """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds.
+
+    ``tolerance`` is checked first (:func:`replay_tolerance`): no value turns the check off.
+    """
+    tolerance = replay_tolerance(tolerance)
     try:
         verify_webhook(
             body,

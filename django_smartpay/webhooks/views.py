@@ -123,6 +123,10 @@ def _handle(request: HttpRequest) -> JsonResponse:
         applying.record_malformed(delivery, exc)
         raise
     outcome = applying.receive(event, delivery, stored)
+    if outcome.result == "conflict":
+        raise errors.WebhookRequestError(
+            409, errors.EVENT_ID_REUSED, _("This event id is stored with another body; it was not applied.")
+        )
     if outcome.status_code >= 500:
         raise errors.WebhookRequestError(
             500,
@@ -149,6 +153,8 @@ def webhook(request: HttpRequest) -> JsonResponse:
       each of Smartpay's retries is refused the same way, never reaching the mirrored
       tables), or an event id that differs
       between header and body;
+    - 409 when the event id is stored, not yet applied, with another body (a genuine retry
+      carries the same body), which is left as it was;
     - 405 for any method but ``POST``; 413 for a body over :data:`MAX_BODY_BYTES` (refused
       from ``Content-Length`` before reading, and reading is capped);
     - 500 when applying the event failed (recorded on its row; Smartpay retries), or when

@@ -379,3 +379,14 @@ def test_not_wrapped_in_atomic_requests(monkeypatch: Any, token: Token, disablin
     assert statements[0] == "SELECT"
     assert statements[1] == "BEGIN"
     assert not any(statement in ("SAVEPOINT", "RELEASE") for statement in statements)
+
+
+@pytest.mark.parametrize("tolerance", [None, float("nan"), float("inf"), "300", -1, True])
+def test_a_tolerance_that_would_turn_replay_protection_off_is_refused(
+    settings: Any, token: Token, disabling_body: bytes, tolerance: Any
+) -> None:
+    """Even a stale delivery is never accepted: the receiver says it is misconfigured (no traceback body)."""
+    settings.SMARTPAY = {**settings.SMARTPAY, "WEBHOOK_TOLERANCE": tolerance}
+    stale = sign(disabling_body, timestamp=now_ms() - 86_400_000)
+    assert error_of(post(disabling_body, stale), 500) == "webhook.misconfigured"
+    assert_nothing_changed(token)

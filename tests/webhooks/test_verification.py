@@ -105,3 +105,26 @@ def test_a_known_but_unhandled_type_is_ignored_an_unknown_one_refused(hand_signe
     response = post(event_body(unknown), sign(event_body(unknown)))
     assert response.status_code == 400
     assert not Token.objects.exists()
+
+
+def test_a_failed_event_id_redelivered_with_another_body_is_409_and_changes_nothing(
+    hand_signed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_smartpay.webhooks import applying
+
+    token = factories.TokenFactory.build()
+    event = build_event(token, "token.approved")
+    with monkeypatch.context() as patch:
+        patch.setitem(applying.HANDLERS, "token.approved", lambda data: 1 / 0)
+        assert post(event_body(event), sign(event_body(event))).status_code == 500
+    forged = {**event, "eventData": {**event["eventData"], "data": {**event["eventData"]["data"]}}}
+    forged["eventData"]["data"]["status"] = "disabled"
+    response = post(event_body(forged), sign(event_body(forged)))
+    assert response.status_code == 409
+    assert response.json()["error"] == "webhook.event-id-reused"
+    row = WebhookEvent.objects.get()
+    assert (row.status, row.attempts, row.body) == ("failed", 1, event_body(event).decode())
+    assert not Token.objects.exists()
+    # The genuine retry (same body) is applied.
+    assert post(event_body(event), sign(event_body(event))).json()["status"] == "processed"
+    assert Token.objects.get().status == "active"
