@@ -43,6 +43,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -254,28 +255,33 @@ def _webhook_routed() -> bool:
 
 
 @register(TAG)
-def check_webhook_mode(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+def check_webhook_mode(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Webhook endpoints of the other mode than ``SECRET_KEY``: their events would all be ignored.
 
     The webhook view never applies an event of the other mode (test or live); when the
-    endpoint ids in ``WEBHOOK_SECRETS`` say such events are expected, say so now.
+    endpoint ids in ``WEBHOOK_SECRETS`` (or, with ``--database``, active endpoint rows)
+    say such events are expected, say so now.
     """
     config = getattr(settings, "SMARTPAY", None)
-    if not isinstance(config, dict):
-        return []
-    key_mode = _mode(config.get("SECRET_KEY"), SECRET_KEY_RE)
-    secrets = config.get("WEBHOOK_SECRETS")
-    if key_mode is None or not isinstance(secrets, dict):
+    key_mode = _mode(config.get("SECRET_KEY"), SECRET_KEY_RE) if isinstance(config, dict) else None
+    if key_mode is None:
         return []
     other = "test" if key_mode == "live" else "live"
-    endpoints = sorted(str(name) for name in secrets if f"_{other}_" in str(name))
+    secrets = config.get("WEBHOOK_SECRETS") if isinstance(config, dict) else None
+    named = [str(name) for name in secrets] if isinstance(secrets, dict) else []
+    endpoints = sorted(name for name in named if f"_{other}_" in name)
+    if databases:
+        rows = apps.get_model("smartpay", "WebhookEndpoint")._default_manager.filter(
+            active=True, test=other == "test"
+        )
+        endpoints += sorted(set(rows.values_list("smartpay_id", flat=True)) - set(endpoints))
     if not endpoints:
         return []
     return [
         _warning(
             50,
-            f'SMARTPAY["WEBHOOK_SECRETS"] has {other}-mode endpoints ({", ".join(endpoints)}) but '
+            f"Webhook endpoints of {other} mode ({', '.join(endpoints)}) are configured but "
             f'SMARTPAY["SECRET_KEY"] is a {key_mode} key: their events are stored as ignored, never applied.',
-            f"Use the {key_mode}-mode endpoints' secrets, or the {other} secret key with them.",
+            f"Use {key_mode}-mode endpoints, or the {other} secret key with them.",
         )
     ]

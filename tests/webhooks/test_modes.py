@@ -103,3 +103,13 @@ def test_a_check_warns_of_endpoints_of_the_other_mode(
     if warned:
         assert endpoint in messages[0].msg
         assert "NeverShown" not in f"{messages[0].msg} {messages[0].hint}"
+
+
+def test_the_check_with_a_database_warns_of_registered_endpoints_of_the_other_mode(settings: Any) -> None:
+    factories.WebhookEndpointFactory(test=True, active=True)
+    live = factories.WebhookEndpointFactory(test=False, active=True)
+    settings.SMARTPAY = {**settings.SMARTPAY, "SECRET_KEY": "sk_test_modeIsolation0000000001"}
+    assert check_webhook_mode() == []  # without --database, no query
+    (message,) = check_webhook_mode(databases=["default"])
+    assert message.id == "smartpay.W050" and live.smartpay_id in message.msg
+    assert live.signing_secret not in f"{message.msg} {message.hint}"
