@@ -31,7 +31,7 @@ from django_smartpay.models import OrderStatus, PaymentStatus, RefundReason, Ref
 from django_smartpay.models.base import CURRENCY_MAX_LENGTH, REFERENCE_MAX_LENGTH
 from django_smartpay.models.discounts import DiscountType
 from django_smartpay.models.events import EVENT_ID_MAX_LENGTH
-from django_smartpay.sync_fields import EPOCH
+from django_smartpay.sync_fields import EPOCH, reference_id
 
 from . import errors
 
@@ -384,6 +384,8 @@ FIELDS: dict[str, dict[str, Check]] = {
         "onePerCustomer": _flag,
     },
 }
+#: Fields that name another object, whose mode must be the event's.
+REFERENCES = ("order", "payment", "token", "tokenId", "coupon")
 #: Fields an object of each kind must have (besides ``id`` and ``object``).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "order": ("status", "amount"),
@@ -416,6 +418,10 @@ def check_object(kind: str, data: Any, test: bool) -> str | None:
             return f"eventData.data.{name} {problem}"
     if data.get("test", test) is not test or _mode(data["id"]) is not test:
         return "eventData.data is not of the same mode (test or live) as the event"
+    for name in REFERENCES:
+        other = reference_id(data.get(name))
+        if other is not None and _mode(str(other)) is not test:
+            return f"eventData.data.{name} refers to an object of the other mode (test or live)"
     return None
 
 

@@ -46,6 +46,8 @@ def payment_event(**changes: Any) -> dict[str, Any]:
         ({"reference": "r" * 256}, "reference"),
         ({"lineItems": "li_test_notAList000000001"}, "lineItems"),
         ({"test": "true"}, "test"),
+        ({"order": "order_live_otherModeOrder0000001"}, "order"),
+        ({"order": {"id": "order_live_otherModeOrder0000001"}}, "order"),
     ],
 )
 def test_a_field_of_the_wrong_type_or_range_is_400_and_recorded(
