@@ -118,11 +118,10 @@ def _order_after_capture(payment: dict[str, Any]) -> dict[str, Any] | None:
 def _payment_after_refund(refund: dict[str, Any]) -> dict[str, Any] | None:
     """The payment, when this refund brings its succeeded refunds to its amount (it turns ``refunded``)."""
     payment_id, amount = reference_id(refund.get("payment")), refund["amount"]
-    payment = (
+    payment = _only(
         Payment.objects.filter(smartpay_id=payment_id, amount__gt=0)
         .exclude(status=PaymentStatus.REFUNDED)
         .values_list("amount", "refunded_amount")
-        .first()
     )
     if payment is None:
         return None
@@ -161,21 +160,29 @@ def same_mode(event: Event) -> bool:
 # --- reading what is stored -------------------------------------------------------------------
 
 
+def _only(rows: Any) -> Any:
+    """The one row a filter on a unique column finds, or ``None``.
+
+    Not ``.first()``: its ``ORDER BY pk`` can make SQLite walk the primary key instead of
+    using the unique index, which grows with the table.
+    """
+    return next(iter(rows[:1]), None)
+
+
 def stored_event(event_id: str) -> Stored | None:
-    row = WebhookEvent.objects.filter(event_id=event_id).values_list("pk", "status").first()
+    row = _only(WebhookEvent.objects.filter(event_id=event_id).values_list("pk", "status"))
     return None if row is None else Stored(*row)
 
 
 def endpoint_secret(subscription_id: str, event_id: str) -> tuple[str, Stored | None] | None:
     """The secret stored for the endpoint and, in the same query, the stored event; ``None``: no endpoint."""
     event = WebhookEvent.objects.filter(event_id=event_id)
-    row = (
+    row = _only(
         WebhookEndpoint.objects.filter(smartpay_id=subscription_id)
         .annotate(
             event_pk=Subquery(event.values("pk")[:1]), event_status=Subquery(event.values("status")[:1])
         )
         .values_list("signing_secret", "event_pk", "event_status")
-        .first()
     )
     if row is None:
         return None
@@ -261,7 +268,7 @@ def _count_failure(rows: Any, exc: BaseException, **extra: Any) -> WebhookEvent 
         status=WebhookEventStatus.FAILED, attempts=F("attempts") + 1, **extra, **_error_fields(exc)
     ):
         return None
-    stored = rows.first()  # still matches: the row is now failed
+    stored = _only(rows)  # still matches: the row is now failed
     if stored is not None:
         _on_commit(signals.webhook_failed, event=stored, exception=exc)
     return stored
@@ -280,7 +287,7 @@ def _record_failure(row: WebhookEvent, exc: BaseException) -> Outcome:
     # Another delivery stored the event meanwhile: count this attempt on its row.
     unfinished = WebhookEvent.objects.filter(event_id=row.event_id).exclude(status__in=FINAL_STATUSES)
     _count_failure(unfinished, exc)
-    return _failed(WebhookEvent.objects.filter(event_id=row.event_id).first(), exc)
+    return _failed(_only(WebhookEvent.objects.filter(event_id=row.event_id)), exc)
 
 
 def record_malformed(delivery: Delivery, exc: errors.MalformedEvent) -> None:
@@ -441,4 +448,4 @@ def _stored_failure(pk: int, exc: BaseException, force: bool) -> Outcome:
     if not force:
         rows = rows.exclude(status__in=FINAL_STATUSES)
     _count_failure(rows, exc, processed_at=None)
-    return _failed(WebhookEvent.objects.filter(pk=pk).first(), exc)
+    return _failed(_only(WebhookEvent.objects.filter(pk=pk)), exc)
