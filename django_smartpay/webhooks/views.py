@@ -29,9 +29,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 #: Stored request headers whose name matches this have their value replaced: the signature,
 #: and anything that may carry a credential (a proxy's or a load balancer's included).
-REDACTED_HEADERS = re.compile(
-    r"smartpay-signature$|auth|cookie|secret|token|key|pass|session|csrf|signature", re.IGNORECASE
-)
+REDACTED_HEADERS = re.compile(r"signature|auth|cookie|secret|token|key|pass|session|csrf", re.IGNORECASE)
 #: Headers kept as they are although the pattern above matches them (no credential in them).
 KEPT_HEADERS = frozenset({"Smartpay-Signature-Timestamp"})
 REDACTED = "[redacted]"
@@ -91,11 +89,12 @@ def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
     if secrets:
         try:
             verify_signature(body, headers, secrets, tolerance)
-            return applying.stored_event(headers.event_id)
         except errors.WebhookRequestError as exc:
             if exc.code != errors.INVALID_SIGNATURE:
                 raise
             refused = exc
+        else:
+            return applying.stored_event(headers.event_id)
     found = applying.endpoint_secret(headers.subscription_id, headers.event_id)
     if found is None or not found[0]:
         raise refused or errors.WebhookRequestError(
