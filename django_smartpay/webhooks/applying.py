@@ -311,7 +311,7 @@ def record_malformed(delivery: Delivery, exc: errors.MalformedEvent) -> None:
         _count_failure(unfinished, exc)
 
 
-def _wrong_mode(row: WebhookEvent) -> Outcome:
+def _wrong_mode(row: WebhookEvent, event: Event, delivery: Delivery) -> Outcome:
     """Store an event of the other mode as ignored, without applying it or sending any signal."""
     mode = "test" if row.test else "live"
     row.status = WebhookEventStatus.IGNORED
@@ -319,7 +319,8 @@ def _wrong_mode(row: WebhookEvent) -> Outcome:
     logger.warning(
         "smartpay webhook %s (%s) is a %s-mode event: stored as ignored", row.event_id, row.type, mode
     )
-    _insert(row)
+    if not _insert(row):
+        return _after_conflict(event, delivery)
     return Outcome(200, "ignored", row)
 
 
@@ -332,7 +333,7 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
         return _redelivery(stored, event, delivery)
     row = _new_row(event, delivery)
     if not same_mode(event):
-        return _wrong_mode(row)
+        return _wrong_mode(row, event, delivery)
     if event.type not in HANDLERS or _process_async():
         row.status = WebhookEventStatus.RECEIVED if event.type in HANDLERS else WebhookEventStatus.IGNORED
         if not _insert(row):
