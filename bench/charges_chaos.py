@@ -284,9 +284,10 @@ class Chaos:
         from django_smartpay import conf
         from django_smartpay.charging.process import charge_status_for
         from django_smartpay.models import Order, TokenCharge
+        from django_smartpay.simulator import Simulator
 
-        key = conf.get_setting("SECRET_KEY")
-        remote = self.sim.control("GET", f"objects?kind=order&account={key}")["data"]
+        label = Simulator.account_label(conf.get_setting("SECRET_KEY"))  # the control API takes no key
+        remote = self.sim.control("GET", f"objects?kind=order&account={label}")["data"]
         ledger = self.sim.control("GET", "ledger")["data"]
         fired = {rule["id"]: rule["fired"] for rule in self.sim.control("GET", "faults")["data"]}
         by_reference: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -1,13 +1,16 @@
 """Benchmark: import orders from the in-process simulator with ``smartpay_sync``.
 
     python bench/sync_import.py [--orders 10000] [--page-sizes 20 100] [--django-sqlite-limit]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/sync_import.py
 
 Creates ``--orders`` token orders in a fresh simulator, then, for each page size,
 empties the tables and runs ``manage.py smartpay_sync orders --page-size N`` against
-a file-based SQLite database in a temporary directory.  Every SQL statement is
-counted and timed (``connection.execute_wrapper``); every HTTP call is timed at
-the ``requests.Session`` level.  A second run checks that a re-import writes
-nothing.  Prints one JSON document.
+a file-based SQLite database in a temporary directory, or, with ``DATABASE_URL``, a
+PostgreSQL database created for the run (``smartpay_bench_sync``) and dropped after it.
+Every SQL statement (BEGIN and COMMIT included) is counted and timed with Django's
+``CaptureQueriesContext``; every HTTP call is timed at the ``requests.Session`` level.
+A second run must write nothing (no INSERT, UPDATE or DELETE): the bench fails
+otherwise.  Prints one JSON document, with the machine's load average before and after.
 
 SQLite note: Django 5.2 assumes SQLite's old default of 999 bound values per
 statement and splits a bulk ``INSERT`` into chunks of ``999 // columns`` rows, so
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -28,15 +32,37 @@ import tempfile
 import time
 from io import StringIO
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import django
 import requests
 from django.conf import settings
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
 
 SECRET_KEY = "sk_test_benchSyncImport0001"
+WRITES = ("INSERT", "UPDATE", "DELETE")
 ADDRESS = {"line1": "1-1-1", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
+
+
+def database(directory: str) -> dict:
+    """SQLite in ``directory``, or the PostgreSQL server of ``DATABASE_URL`` (a database of our own)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(directory) / "bench.sqlite3")}
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise SystemExit(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "TEST": {"NAME": "smartpay_bench_sync"},
+    }
 
 
 def configure(directory: str, api_base: str) -> None:
@@ -45,12 +71,7 @@ def configure(directory: str, api_base: str) -> None:
         USE_TZ=True,
         SECRET_KEY="bench-only",
         INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django_smartpay"],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.sqlite3",
-                "NAME": str(Path(directory) / "bench.sqlite3"),
-            }
-        },
+        DATABASES={"default": database(directory)},
         DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
         SMARTPAY={"SECRET_KEY": SECRET_KEY, "API_BASE": api_base, "MAX_RETRIES": 0},
     )
@@ -76,29 +97,28 @@ class TimedSession(requests.Session):
 
 
 class StatementLog:
-    """Counts and times every SQL statement.
+    """Statements per page: ``mark()`` is called before each HTTP request, so the statements
+    between two list requests are the previous page's."""
 
-    ``mark()`` is called before each HTTP request: the statements between two list
-    requests are the previous page's.
-    """
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.seconds = 0.0
+    def __init__(self, captured: CaptureQueriesContext) -> None:
+        self.captured = captured
         self.per_page: list[int] = []
         self._page_start = 0
 
+    seconds = 0.0
+
     def __call__(self, execute, sql, params, many, context):
+        """Times each statement sent through a cursor (``connection.execute_wrapper``)."""
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
             self.seconds += time.perf_counter() - started
-            self.count += 1
 
     def mark(self, *args) -> None:
-        self.per_page.append(self.count - self._page_start)
-        self._page_start = self.count
+        count = len(self.captured.captured_queries)
+        self.per_page.append(count - self._page_start)
+        self._page_start = count
 
 
 def create_orders(sim, count: int) -> float:
@@ -126,23 +146,20 @@ def run_import(page_size: int, http: TimedSession) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    log = StatementLog()
-    http.seconds, http.calls, http.on_send = 0.0, 0, log.mark
-    commit = connection._commit
-
-    def counted_commit():  # COMMIT goes to the driver directly, not through execute()
-        return log(lambda *args: commit(), "COMMIT", None, False, None)
-
-    connection._commit = counted_commit
-    started = time.perf_counter()
-    try:
-        with connection.execute_wrapper(log):
-            call_command("smartpay_sync", "orders", "--page-size", str(page_size), stdout=StringIO())
-    finally:
-        http.on_send = None
-        del connection._commit
-    wall = time.perf_counter() - started
-    log.mark()
+    with CaptureQueriesContext(connection) as captured:
+        log = StatementLog(captured)
+        http.seconds, http.calls, http.on_send = 0.0, 0, log.mark
+        started = time.perf_counter()
+        try:
+            with connection.execute_wrapper(log):
+                call_command("smartpay_sync", "orders", "--page-size", str(page_size), stdout=StringIO())
+        finally:
+            http.on_send = None
+        wall = time.perf_counter() - started
+        log.mark()
+    queries = captured.captured_queries
+    db_seconds = log.seconds
+    writes = [query["sql"] for query in queries if query["sql"].lstrip().split(" ", 1)[0] in WRITES]
     before_first_request, *pages = log.per_page
     assert before_first_request == 0, before_first_request
     return {
@@ -152,12 +169,13 @@ def run_import(page_size: int, http: TimedSession) -> dict:
             "max": max(pages),
             "mean": round(statistics.mean(pages), 2),
         },
-        "statements_total": log.count,
+        "statements_total": len(queries),
+        "writes": len(writes),
         "http_calls": http.calls,
         "http_seconds": round(http.seconds, 3),
-        "db_seconds": round(log.seconds, 3),
-        "db_to_http": round(log.seconds / http.seconds, 3) if http.seconds else None,
-        "python_seconds": round(wall - log.seconds - http.seconds, 3),
+        "db_seconds": round(db_seconds, 3),
+        "db_to_http": round(db_seconds / http.seconds, 3) if http.seconds else None,
+        "python_seconds": round(wall - db_seconds - http.seconds, 3),
         "wall_seconds": round(wall, 3),
         "orders_per_second": None,
     }
@@ -173,40 +191,50 @@ def main() -> None:
     from django_smartpay.simulator import Simulator
 
     sim = Simulator()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="smartpay-bench-") as directory:
         configure(directory, sim.api_base)
-        from django.core.management import call_command
         from django.db import connection
 
         from django_smartpay import conf
         from django_smartpay.models import Order
 
-        call_command("migrate", verbosity=0)
-        limit = connection.features.max_query_params
-        if not args.django_sqlite_limit:
-            limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-            connection.features.max_query_params = limit
-        create_seconds = create_orders(sim, args.orders)
-        http = sim.mount(TimedSession())
-        http.trust_env = False
-        results: dict[str, dict] = {}
-        with conf.use_http_session(http):
-            for page_size in args.page_sizes:
-                Order.objects.all().delete()
-                first = run_import(page_size, http)
-                first["orders_per_second"] = round(args.orders / first["wall_seconds"])
-                assert Order.objects.count() == args.orders, Order.objects.count()
-                rerun = run_import(page_size, http)
-                results[str(page_size)] = {"import": first, "rerun": rerun}
+        vendor = connection.vendor
+        databases = setup_databases(verbosity=0, interactive=False, keepdb=False, aliases={"default"})
+        try:
+            limit = connection.features.max_query_params
+            if vendor == "sqlite" and not args.django_sqlite_limit:
+                limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+                connection.features.max_query_params = limit
+            create_seconds = create_orders(sim, args.orders)
+            http = sim.mount(TimedSession())
+            http.trust_env = False
+            results: dict[str, dict] = {}
+            with conf.use_http_session(http):
+                for page_size in args.page_sizes:
+                    Order.objects.all().delete()
+                    first = run_import(page_size, http)
+                    first["orders_per_second"] = round(args.orders / first["wall_seconds"])
+                    assert Order.objects.count() == args.orders, Order.objects.count()
+                    rerun = run_import(page_size, http)
+                    assert rerun["writes"] == 0, f"a re-import wrote {rerun['writes']} statements"
+                    results[str(page_size)] = {"import": first, "rerun": rerun}
+            server = connection.pg_version if vendor == "postgresql" else sqlite3.sqlite_version
+        finally:
+            teardown_databases(databases, verbosity=0)
     means = {size: result["import"]["statements_per_page"]["max"] for size, result in results.items()}
     report = {
         "orders": args.orders,
-        "database": "sqlite3 file",
-        "sqlite_version": sqlite3.sqlite_version,
-        "sqlite_max_query_params": limit,
+        "database": "postgresql" if vendor == "postgresql" else "sqlite3 file",
+        "server_version": server,
+        "max_query_params": limit,
         "simulator_create_seconds": round(create_seconds, 2),
         "page_sizes": results,
         "statements_per_page_constant": len(set(means.values())) == 1,
+        "rerun_writes_nothing": all(result["rerun"]["writes"] == 0 for result in results.values()),
+        "load_average_before": [round(value, 2) for value in load_before],
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
+        "cpus": os.cpu_count(),
         "note": "HTTP is the in-process simulator (no network); against api.smartpay.co each page also "
         "waits for a network round trip, so db_to_http there is far smaller.",
     }

@@ -1,81 +1,43 @@
-"""Settings of django_smartpay: one ``SMARTPAY`` dict, read at call time.
+"""The ``SMARTPAY`` setting: one rule per key, applied both at run time and by the checks.
 
-Every value is looked up when it is needed (never cached at import), so
-``override_settings(SMARTPAY={...})`` works in tests.  The only cache is the API
-client built by :func:`get_client`; it is dropped whenever Django sends
-``setting_changed`` for ``SMARTPAY``.
-
-Settings (keys of ``settings.SMARTPAY``)
------------------------------------------
-
-``SECRET_KEY`` (required)
-    Secret API key, ``sk_test_…`` or ``sk_live_…``.  Server side only.
-``PUBLIC_KEY`` (optional, default ``None``)
-    Public key, ``pk_test_…`` or ``pk_live_…``, for pages that load Smartpay's
-    browser SDK.  When set, it must be of the same mode as ``SECRET_KEY``.
-``API_BASE`` (default ``"https://api.smartpay.co/v1"``)
-    Base URL including ``/v1``.  Must be https, except for loopback hosts
-    (``localhost``, ``127.0.0.0/8``, ``::1``) and the in-process simulator origin
-    ``http://smartpay.simulator``; see :mod:`django_smartpay.checks`.
-``TIMEOUT`` (default ``30``)
-    Seconds to wait for Smartpay: a number, or a ``(connect, read)`` pair.
-``MAX_RETRIES`` (default ``2``)
-    Retries after a connection error, 429 or 5xx.  Retries reuse the same
-    ``Idempotency-Key``, so a retried create cannot be applied twice.
-``WEBHOOK_SECRETS`` (default ``[]``)
-    Signing secrets accepted on incoming webhooks: a list of secrets (each tried
-    in turn, which allows rotation), or a dict mapping a webhook endpoint id
-    (``webhookendpoint_…``, sent as ``Smartpay-Subscription-Id``) to its secret.
-    Secrets of endpoints registered through :mod:`django_smartpay.services` are
-    stored on their ``WebhookEndpoint`` row and need not be repeated here.
-``WEBHOOK_TOLERANCE`` (default ``300``)
-    Seconds a webhook's signature timestamp may differ from the server clock.
-``PROCESS_WEBHOOKS`` (default ``"sync"``)
-    ``"sync"`` applies a webhook inside the request; ``"async"`` stores it and
-    applies it from a Celery task.
-``WEBHOOK_TRUSTED_PROXIES`` (default ``[]``)
-    IP addresses or networks (``"10.0.0.0/8"``) of the reverse proxies in front of
-    the webhook view.  Only when ``REMOTE_ADDR`` is one of them is
-    ``X-Forwarded-For`` read, right to left, and the first address that is not a
-    trusted proxy recorded as the sender of a webhook; otherwise ``REMOTE_ADDR``
-    is recorded and ``X-Forwarded-For`` ignored.
-``CHECKOUT_SUCCESS_URL``, ``CHECKOUT_CANCEL_URL`` (default ``None``)
-    Where Smartpay sends the shopper back after a token checkout started through
-    the REST framework endpoints (:mod:`django_smartpay.contrib.rest_framework`)
-    when the request gives no URL: an absolute URL, or a path made absolute
-    against the request.
-``CHECKOUT_REDIRECT_HOSTS`` (default ``None``: ``ALLOWED_HOSTS``)
-    Hosts that success and cancel URLs given in a request body may point at
-    (patterns as in ``ALLOWED_HOSTS``), so the endpoint is not an open redirect.
-
-Tests route the settings-built client to the in-process simulator with
-:func:`use_http_session`.
+Values are read when needed (so ``override_settings`` works) and validated on every
+read by the same rule the system checks run, so the checks and the run time cannot
+disagree.  The keys, defaults and ranges are listed in the README ("Settings").
 """
 
 from __future__ import annotations
 
+import importlib.util
+import ipaddress
+import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
+from .client import SmartpayClient, SmartpayValidationError, base62, defaults
+from .client.validation import ID_PATTERNS, PUBLIC_KEY_PATTERN, SECRET_KEY_PATTERN
 from .exceptions import SmartpayConfigurationError
 
 if TYPE_CHECKING:
     import requests
 
-    from .client import SmartpayClient
+    Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "PUBLIC_KEY": None,
-    "API_BASE": "https://api.smartpay.co/v1",
-    "TIMEOUT": 30,
-    "MAX_RETRIES": 2,
+    "API_BASE": defaults.DEFAULT_API_BASE,
+    "TIMEOUT": defaults.DEFAULT_TIMEOUT,
+    "MAX_RETRIES": defaults.DEFAULT_MAX_RETRIES,
     "WEBHOOK_SECRETS": [],
-    "WEBHOOK_TOLERANCE": 300,
+    "WEBHOOK_TOLERANCE": defaults.DEFAULT_WEBHOOK_TOLERANCE,
     "PROCESS_WEBHOOKS": "sync",
     "WEBHOOK_TRUSTED_PROXIES": [],
     "CHECKOUT_SUCCESS_URL": None,
@@ -83,37 +45,373 @@ DEFAULTS: dict[str, Any] = {
     "CHECKOUT_REDIRECT_HOSTS": None,
 }
 REQUIRED = frozenset({"SECRET_KEY"})
+#: The host of the in-process simulator (``Simulator.session()``): http is fine there with a test key.
+SIMULATOR_HOST = urlsplit(defaults.SIMULATOR_ORIGIN).hostname
 
 _lock = threading.Lock()
 _client: SmartpayClient | None = None
 _session_factory: Callable[[], requests.Session] | None = None
 
 
+# --- the rules --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one setting is refused: the check id number, the message naming the key, a hint."""
+
+    number: int
+    setting: str
+    message: str
+    hint: str
+
+    def error(self) -> SmartpayConfigurationError:
+        return SmartpayConfigurationError(
+            f"{self.message} {self.hint}",
+            setting=self.setting,
+            check_id=f"smartpay.E{self.number:03d}",
+            hint=self.hint,
+        )
+
+
+def _key(name: str) -> str:
+    return f'SMARTPAY["{name}"]'
+
+
+def _kind(value: object) -> str:
+    """The type of a value, never the value itself (it may be a secret)."""
+    return type(value).__name__
+
+
+def _stray_space(value: str) -> bool:
+    """Whitespace anywhere: keys, secrets and URLs never contain any (a copy-paste slip)."""
+    return any(char.isspace() for char in value)
+
+
+def key_mode(value: object, pattern: re.Pattern[str]) -> str | None:
+    """``"test"``/``"live"`` when ``value`` is exactly a key of ``pattern``, else ``None``."""
+    match = pattern.fullmatch(value) if isinstance(value, str) else None
+    return match.group(1) if match else None
+
+
+def _secret_key(value: object, config: Mapping[str, Any]) -> Problem | None:
+    name = "SECRET_KEY"
+    if value is None or value == "":
+        return Problem(2, name, f"{_key(name)} is not set.", "Use the secret key from Smartpay's dashboard.")
+    if key_mode(value, SECRET_KEY_PATTERN):
+        return None
+    if isinstance(value, str) and _stray_space(value):
+        why = "has whitespace around or inside it"
+    elif isinstance(value, str) and value.startswith(("pk_test_", "pk_live_")):
+        why = "is a public key (pk_…), not a secret key"
+    else:
+        why = f"is not a Smartpay secret key (a {_kind(value)} that is not sk_test_… or sk_live_…)"
+    return Problem(
+        3,
+        name,
+        f"{_key(name)} {why}.",
+        "Copy the key exactly as the dashboard shows it: sk_test_… or sk_live_….",
+    )
+
+
+def _public_key(value: object, config: Mapping[str, Any]) -> Problem | None:
+    name = "PUBLIC_KEY"
+    if value is None:
+        return None
+    mode = key_mode(value, PUBLIC_KEY_PATTERN)
+    if mode is None:
+        why = (
+            "has whitespace around or inside it"
+            if isinstance(value, str) and _stray_space(value)
+            else (f"is not a Smartpay public key (a {_kind(value)} that is not pk_test_… or pk_live_…)")
+        )
+        return Problem(
+            4, name, f"{_key(name)} {why}.", "Leave it out, or copy the pk_test_…/pk_live_… key exactly."
+        )
+    secret_mode = key_mode(config.get("SECRET_KEY"), SECRET_KEY_PATTERN)
+    if secret_mode is not None and secret_mode != mode:
+        return Problem(
+            5,
+            name,
+            f"{_key(name)} is a {mode} key but {_key('SECRET_KEY')} is a {secret_mode} key.",
+            "Use the public and secret keys of the same mode.",
+        )
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _api_base(value: object, config: Mapping[str, Any]) -> Problem | None:
+    name = "API_BASE"
+    hint = "Use https://api.smartpay.co/v1; plain http only for loopback hosts, and for http://smartpay.simulator with a test key."
+    if not isinstance(value, str) or _stray_space(value):
+        return Problem(
+            6, name, f"{_key(name)} must be a URL without whitespace, not this {_kind(value)}.", hint
+        )
+    try:
+        parts = urlsplit(value)
+        hostname, _port = parts.hostname, parts.port
+    except ValueError:
+        return Problem(6, name, f"{_key(name)} is not a URL.", hint)
+    if parts.scheme not in ("http", "https") or not hostname:
+        return Problem(6, name, f"{_key(name)} is not an http(s) URL.", hint)
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        return Problem(6, name, f"{_key(name)} must not carry credentials, a query or a fragment.", hint)
+    if parts.scheme == "https" or is_loopback(hostname):
+        return None
+    if hostname == SIMULATOR_HOST and key_mode(config.get("SECRET_KEY"), SECRET_KEY_PATTERN) != "live":
+        return None
+    return Problem(6, name, f"{_key(name)} must use https.", hint)
+
+
+def _parsed_by(
+    number: int, name: str, parse: Callable[[object], object], hint: str
+) -> Callable[..., Problem | None]:
+    def rule(value: object, config: Mapping[str, Any]) -> Problem | None:
+        try:
+            parse(value)
+        except ValueError as exc:
+            return Problem(number, name, f"{_key(name)} {exc}.", hint)
+        return None
+
+    return rule
+
+
+def valid_signing_secret(value: object) -> bool:
+    if not isinstance(value, str) or not value or _stray_space(value):
+        return False
+    try:
+        base62.decode(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _webhook_secrets(value: object, config: Mapping[str, Any]) -> Problem | None:
+    name = "WEBHOOK_SECRETS"
+    hint = (
+        "Signing secrets are base62 strings (letters and digits, no spaces) returned when an endpoint is "
+        "created; dict keys are the endpoints' ids (webhookendpoint_test_…/webhookendpoint_live_…)."
+    )
+
+    def bad(why: str) -> Problem:
+        return Problem(9, name, f"{_key(name)} {why}.", hint)
+
+    if isinstance(value, list | tuple):
+        if not all(map(valid_signing_secret, value)):
+            return bad("must list signing secrets, and one of them is not a base62 string")
+        return None
+    if not isinstance(value, dict):
+        return bad(
+            f"must be a list of signing secrets or a dict of endpoint id to secrets, not a {_kind(value)}"
+        )
+    secret_mode = key_mode(config.get("SECRET_KEY"), SECRET_KEY_PATTERN)
+    for endpoint, secrets in value.items():
+        mode = key_mode(endpoint, ID_PATTERNS["webhook_endpoint"])
+        if mode is None:
+            return bad("has a key that is not a webhook endpoint id (webhookendpoint_…)")
+        if secret_mode is not None and mode != secret_mode:
+            return bad(f"has a {mode} endpoint but {_key('SECRET_KEY')} is a {secret_mode} key")
+        listed = list(secrets) if isinstance(secrets, list | tuple) else [secrets]
+        if not listed or not all(map(valid_signing_secret, listed)):
+            return bad(
+                "maps an endpoint to something that is not a signing secret or a non-empty list of them"
+            )
+    return None
+
+
+def _networks(value: object) -> tuple[Network, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list of IP addresses or networks, not a {_kind(value)}")
+    if not all(isinstance(item, str) for item in value):
+        raise ValueError("must list IP addresses or networks as strings")
+    return _parsed_networks(tuple(value))
+
+
+@lru_cache(maxsize=8)
+def _parsed_networks(items: tuple[str, ...]) -> tuple[Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items)
+    except ValueError:
+        raise ValueError("must list IP addresses or networks, and one entry is neither") from None
+
+
+def _process_webhooks(value: object, config: Mapping[str, Any]) -> Problem | None:
+    name = "PROCESS_WEBHOOKS"
+    if value not in ("sync", "async"):
+        return Problem(
+            11, name, f'{_key(name)} must be "sync" or "async".', 'Use "sync" unless Celery workers run.'
+        )
+    if value == "async" and importlib.util.find_spec("celery") is None:
+        return Problem(
+            13,
+            name,
+            f'{_key(name)} is "async" but Celery is not installed.',
+            'Install celery, or use "sync".',
+        )
+    return None
+
+
+def _checkout_url(name: str) -> Callable[..., Problem | None]:
+    def rule(value: object, config: Mapping[str, Any]) -> Problem | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and not _stray_space(value):
+            if value.startswith("/") and not value.startswith("//"):
+                return None
+            parts = urlsplit(value)
+            if parts.scheme in ("http", "https") and parts.netloc and "@" not in parts.netloc:
+                return None
+        return Problem(
+            14,
+            name,
+            f"{_key(name)} must be an absolute http(s) URL or a path starting with /.",
+            'For example "https://shop.example/thanks" or "/thanks".',
+        )
+
+    return rule
+
+
+def _redirect_hosts(value: object, config: Mapping[str, Any]) -> Problem | None:
+    name = "CHECKOUT_REDIRECT_HOSTS"
+    if value is None:
+        return None
+    if isinstance(value, list | tuple) and all(
+        isinstance(host, str) and host and not _stray_space(host) for host in value
+    ):
+        return None
+    return Problem(
+        15,
+        name,
+        f"{_key(name)} must be None or a list of host names (patterns as in ALLOWED_HOSTS).",
+        'For example ["shop.example", ".shop.example"]; a bare string would be read letter by letter.',
+    )
+
+
+Rule = Callable[[Any, Mapping[str, Any]], "Problem | None"]
+
+RULES: dict[str, Rule] = {
+    "SECRET_KEY": _secret_key,
+    "PUBLIC_KEY": _public_key,
+    "API_BASE": _api_base,
+    "TIMEOUT": _parsed_by(
+        7, "TIMEOUT", defaults.timeout_pair, "For example 30, or (5, 30) for connect and read."
+    ),
+    "MAX_RETRIES": _parsed_by(8, "MAX_RETRIES", defaults.max_retries, "For example 2."),
+    "WEBHOOK_SECRETS": _webhook_secrets,
+    "WEBHOOK_TOLERANCE": _parsed_by(
+        10,
+        "WEBHOOK_TOLERANCE",
+        defaults.webhook_tolerance,
+        "Replay protection cannot be switched off; leave it out for the default of 300 seconds.",
+    ),
+    "PROCESS_WEBHOOKS": _process_webhooks,
+    "WEBHOOK_TRUSTED_PROXIES": _parsed_by(
+        12,
+        "WEBHOOK_TRUSTED_PROXIES",
+        _networks,
+        'For example ["127.0.0.1", "10.0.0.0/8"]: your reverse proxies.',
+    ),
+    "CHECKOUT_SUCCESS_URL": _checkout_url("CHECKOUT_SUCCESS_URL"),
+    "CHECKOUT_CANCEL_URL": _checkout_url("CHECKOUT_CANCEL_URL"),
+    "CHECKOUT_REDIRECT_HOSTS": _redirect_hosts,
+}
+
+
+def problems(config: Mapping[str, Any]) -> list[Problem]:
+    """Every problem of a ``SMARTPAY`` dict, in the order of :data:`DEFAULTS` (used by the checks)."""
+    options = {**DEFAULTS, **config}
+    found = (RULES[name](options[name], options) for name in DEFAULTS)
+    return [problem for problem in found if problem is not None]
+
+
+# --- reading settings -------------------------------------------------------------------------
+
+
+@sensitive_variables()
 def user_settings() -> dict[str, Any]:
     """The raw ``SMARTPAY`` dict (empty when unset); raise if it is not a dict."""
     value = getattr(settings, "SMARTPAY", None)
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise SmartpayConfigurationError("settings.SMARTPAY must be a dict.")
+        raise SmartpayConfigurationError(
+            "settings.SMARTPAY must be a dict.", setting="SMARTPAY", check_id="smartpay.E001"
+        )
     return value
 
 
+@sensitive_variables()
 def get_setting(name: str) -> Any:
-    """Return ``SMARTPAY[name]`` or its default; raise when a required key is missing."""
+    """``SMARTPAY[name]`` or its default, checked by the rule the system checks use.
+
+    Raises :class:`SmartpayConfigurationError` naming the key (``.setting``) when the
+    value is missing or invalid; the message never quotes the value.
+    """
     if name not in DEFAULTS:
         raise KeyError(f"unknown django_smartpay setting {name!r}")
-    value = user_settings().get(name, DEFAULTS[name])
-    if name in REQUIRED and not value:
-        raise SmartpayConfigurationError(f'SMARTPAY["{name}"] is required but not set.')
+    config = user_settings()
+    value = config.get(name, DEFAULTS[name])
+    problem = RULES[name](value, {**DEFAULTS, **config})
+    if problem is not None:
+        raise problem.error()
     return value
 
 
 def is_test_mode() -> bool:
     """True when ``SECRET_KEY`` is a test key (objects made with it are test objects)."""
-    return str(get_setting("SECRET_KEY")).startswith("sk_test_")
+    return key_mode(get_setting("SECRET_KEY"), SECRET_KEY_PATTERN) == "test"
 
 
+def timeout() -> tuple[float, float]:
+    """``SMARTPAY["TIMEOUT"]`` as ``(connect, read)`` seconds."""
+    return defaults.timeout_pair(get_setting("TIMEOUT"))
+
+
+def max_retries() -> int:
+    """``SMARTPAY["MAX_RETRIES"]``: the client's retries of one call."""
+    return int(get_setting("MAX_RETRIES"))
+
+
+def attempt_seconds() -> float:
+    """The longest one client call can take with these settings, retries and waits included."""
+    return defaults.attempt_seconds(get_setting("TIMEOUT"), get_setting("MAX_RETRIES"))
+
+
+def webhook_tolerance() -> float:
+    """``SMARTPAY["WEBHOOK_TOLERANCE"]`` in seconds: always positive and finite (never "off")."""
+    return defaults.webhook_tolerance(get_setting("WEBHOOK_TOLERANCE"))
+
+
+def webhook_secrets_for(subscription_id: str) -> list[str]:
+    """The signing secrets ``SMARTPAY["WEBHOOK_SECRETS"]`` gives for one endpoint (maybe none)."""
+    configured = get_setting("WEBHOOK_SECRETS")
+    if isinstance(configured, dict):
+        entry = configured.get(subscription_id, [])
+        return [entry] if isinstance(entry, str) else list(entry)
+    return list(configured)
+
+
+def trusted_proxies() -> tuple[Network, ...]:
+    """``SMARTPAY["WEBHOOK_TRUSTED_PROXIES"]`` as networks (an address is a one-address network)."""
+    return _networks(get_setting("WEBHOOK_TRUSTED_PROXIES"))
+
+
+def process_webhooks_async() -> bool:
+    return bool(get_setting("PROCESS_WEBHOOKS") == "async")
+
+
+# --- the client built from the settings --------------------------------------------------------
+
+
+@sensitive_variables()
 def get_client() -> SmartpayClient:
     """The client built from the settings, created once and reused (thread-safe)."""
     global _client
@@ -126,25 +424,22 @@ def get_client() -> SmartpayClient:
         return _client
 
 
+@sensitive_variables()
 def _build_client() -> SmartpayClient:
-    from .client import SmartpayClient, SmartpayValidationError
-
-    options = {
-        name: get_setting(name) for name in ("SECRET_KEY", "PUBLIC_KEY", "API_BASE", "TIMEOUT", "MAX_RETRIES")
-    }
+    options = {name: get_setting(name) for name in ("SECRET_KEY", "PUBLIC_KEY", "API_BASE")}
     session = _session_factory() if _session_factory is not None else None
     try:
         return SmartpayClient(
             options["SECRET_KEY"],
             public_key=options["PUBLIC_KEY"],
             api_base=options["API_BASE"],
-            timeout=options["TIMEOUT"],
-            max_retries=options["MAX_RETRIES"],
+            timeout=timeout(),
+            max_retries=max_retries(),
             session=session,
         )
-    except SmartpayValidationError as exc:
-        # The client checks keys and options; for Django this is a configuration error.
-        raise SmartpayConfigurationError(f"SMARTPAY settings are invalid: {exc}") from exc
+    except (SmartpayValidationError, ValueError) as exc:
+        # Unreachable while the rules above hold; kept so a disagreement is still typed.
+        raise SmartpayConfigurationError(f"SMARTPAY settings are invalid: {exc}") from None
 
 
 def reset_client() -> None:

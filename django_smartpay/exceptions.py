@@ -5,6 +5,8 @@ import Django) and are re-exported here.  Configuration errors are deliberately
 outside the :class:`SmartpayError` tree: they are programming errors, not API outcomes.
 """
 
+from __future__ import annotations
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .client.errors import (
@@ -23,7 +25,25 @@ from .client.errors import (
 
 
 class SmartpayConfigurationError(ImproperlyConfigured):
-    """A ``SMARTPAY`` setting is missing or invalid; the message names the exact key."""
+    """A ``SMARTPAY`` setting is missing or invalid; the message names the exact key.
+
+    ``setting`` is that key (``"WEBHOOK_TOLERANCE"``), ``check_id`` the system check that
+    reports the same problem (``"smartpay.E010"``), ``hint`` how to fix it.  The message
+    never quotes the refused value, which may be a secret.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        setting: str | None = None,
+        check_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.check_id = check_id
+        self.hint = hint
 
 
 __all__ = [

@@ -1,20 +1,8 @@
 """Business operations on Smartpay: validate locally, call the API, sync, return the row.
 
-Admin actions, views, tasks and commands call these functions and nothing
-lower.  Each one:
-
-1. checks what it can against the local rows and raises
-   :class:`~django_smartpay.exceptions.SmartpayValidationError` before any HTTP
-   request when the operation cannot succeed (a capture on a canceled order, a
-   refund above the refundable amount, …);
-2. calls Smartpay through the settings-built client (:func:`conf.get_client`),
-   passing ``idempotency_key`` when given (the client generates one otherwise
-   and reuses it on its retries);
-3. syncs the answer through :mod:`django_smartpay.sync` and returns the row.
-
-Objects may be given as rows or as Smartpay ids; an id without a local row is
-fetched from Smartpay and synced first.  API errors propagate as
-:class:`~django_smartpay.exceptions.SmartpayError` subclasses.
+Doors (admin, DRF, tasks, commands) call these and nothing lower.  Each refuses what cannot
+succeed with :class:`~django_smartpay.exceptions.SmartpayValidationError` before any request,
+passes ``idempotency_key`` on, and syncs the answer; an unknown id is fetched and synced first.
 """
 
 from __future__ import annotations
@@ -24,10 +12,10 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
 from django.utils.translation import gettext as _
 
 from . import conf
+from .charging import charge_token
 from .exceptions import SmartpayValidationError
 from .models import (
     CheckoutSession,
@@ -38,13 +26,14 @@ from .models import (
     PromotionCode,
     Refund,
     RefundReason,
+    SmartpayObject,
     Token,
     TokenStatus,
     WebhookEndpoint,
 )
 from .sync import RESOURCES, mark_token_deleted, sync_by_id, sync_object, sync_page
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", bound=SmartpayObject)
 
 
 def _invalid(message: str) -> SmartpayValidationError:
@@ -57,12 +46,8 @@ def _local(model: type[M], obj: M | str) -> M:
         obj.refresh_from_db()
         return obj
     if isinstance(obj, str):
-        row = model.objects.filter(smartpay_id=obj).first()
-        if row is None:
-            row = sync_by_id(obj)
-        if not isinstance(row, model):
-            raise _invalid(_("%(id)s is not a %(kind)s.") % {"id": obj, "kind": model._meta.verbose_name})
-        return row
+        row = model._default_manager.filter(smartpay_id=obj).first()
+        return row if row is not None else sync_by_id(obj, model)
     raise TypeError(f"expected a {model.__name__} or its Smartpay id, not {type(obj).__name__}")
 
 
@@ -118,7 +103,7 @@ def create_checkout_session(
     if user is not None and getattr(user, "pk", None) is None:
         raise _invalid(_("The user must be saved before a checkout is started for them."))
     data = conf.get_client().create_checkout_session(idempotency_key=idempotency_key, **payload)
-    return sync_object(data, user=user)
+    return sync_object(data, user=user, model=CheckoutSession)
 
 
 def create_token_checkout_session(
@@ -174,8 +159,8 @@ def capture_order(
         metadata=metadata,
         idempotency_key=idempotency_key,
     )
-    payment = sync_object(data)
-    sync_object(conf.get_client().get_order(order.smartpay_id))
+    payment = sync_object(data, model=Payment)
+    sync_object(conf.get_client().get_order(order.smartpay_id), model=Order)
     return payment
 
 
@@ -187,7 +172,9 @@ def cancel_order(order: Order | str, *, idempotency_key: str | None = None) -> O
             _("Order %(id)s cannot be canceled: its status is %(status)s.")
             % {"id": order.smartpay_id, "status": order.get_status_display()}
         )
-    return sync_object(conf.get_client().cancel_order(order.smartpay_id, idempotency_key=idempotency_key))
+    return sync_object(
+        conf.get_client().cancel_order(order.smartpay_id, idempotency_key=idempotency_key), model=Order
+    )
 
 
 def refund_payment(
@@ -227,8 +214,8 @@ def refund_payment(
         metadata=metadata,
         idempotency_key=idempotency_key,
     )
-    refund = sync_object(data)
-    sync_object(conf.get_client().get_payment(payment.smartpay_id))
+    refund = sync_object(data, model=Refund)
+    sync_object(conf.get_client().get_payment(payment.smartpay_id), model=Payment)
     return refund
 
 
@@ -236,14 +223,14 @@ def update_payment(payment: Payment | str, *, idempotency_key: str | None = None
     """Change a payment's ``reference``, ``description`` or ``metadata``."""
     payment = _local(Payment, payment)
     data = conf.get_client().update_payment(payment.smartpay_id, idempotency_key=idempotency_key, **fields)
-    return sync_object(data)
+    return sync_object(data, model=Payment)
 
 
 def update_refund(refund: Refund | str, *, idempotency_key: str | None = None, **fields: Any) -> Refund:
     """Change a refund's ``reference``, ``description`` or ``metadata``."""
     refund = _local(Refund, refund)
     data = conf.get_client().update_refund(refund.smartpay_id, idempotency_key=idempotency_key, **fields)
-    return sync_object(data)
+    return sync_object(data, model=Refund)
 
 
 # --- tokens -----------------------------------------------------------------------------------
@@ -260,7 +247,7 @@ def _token_in(token: Token | str, allowed: tuple[str, ...], refusal: str) -> Tok
 def _set_token(token: Token, method: str, idempotency_key: str | None) -> Token:
     client = conf.get_client()
     data = getattr(client, method)(token.smartpay_id, idempotency_key=idempotency_key)
-    return sync_object(data if data else client.get_token(token.smartpay_id))
+    return sync_object(data if data else client.get_token(token.smartpay_id), model=Token)
 
 
 def enable_token(token: Token | str, *, idempotency_key: str | None = None) -> Token:
@@ -292,14 +279,16 @@ def delete_token(token: Token | str, *, idempotency_key: str | None = None) -> T
 
 def create_coupon(*, idempotency_key: str | None = None, **fields: Any) -> Coupon:
     """Create a coupon (``name``, ``discount_type``, ``discount_amount``/``discount_percentage``, …)."""
-    return sync_object(conf.get_client().create_coupon(idempotency_key=idempotency_key, **fields))
+    return sync_object(
+        conf.get_client().create_coupon(idempotency_key=idempotency_key, **fields), model=Coupon
+    )
 
 
 def update_coupon(coupon: Coupon | str, *, idempotency_key: str | None = None, **fields: Any) -> Coupon:
     """Change a coupon's ``name``, ``active`` or ``metadata``."""
     coupon = _local(Coupon, coupon)
     data = conf.get_client().update_coupon(coupon.smartpay_id, idempotency_key=idempotency_key, **fields)
-    return sync_object(data)
+    return sync_object(data, model=Coupon)
 
 
 def create_promotion_code(
@@ -308,7 +297,7 @@ def create_promotion_code(
     """Create a promotion code for a coupon; the row is linked to the coupon."""
     coupon_id = coupon.smartpay_id if isinstance(coupon, Coupon) else coupon
     data = conf.get_client().create_promotion_code(coupon_id, code, idempotency_key=idempotency_key, **fields)
-    promotion_code = sync_object(data)
+    promotion_code = sync_object(data, model=PromotionCode)
     if promotion_code.coupon_id is None:
         # Smartpay may leave the coupon out of the object (spec §10.16); we know it here.
         PromotionCode.objects.filter(pk=promotion_code.pk).update(coupon_id=coupon_id)
@@ -323,7 +312,7 @@ def update_promotion_code(
     promotion_code = _local(PromotionCode, promotion_code)
     client = conf.get_client()
     data = client.update_promotion_code(promotion_code.smartpay_id, idempotency_key=idempotency_key, **fields)
-    return sync_object(data)
+    return sync_object(data, model=PromotionCode)
 
 
 # --- webhook endpoints ------------------------------------------------------------------------
@@ -338,7 +327,7 @@ def create_webhook_endpoint(
     except ValidationError:
         raise _invalid(_("%(url)r is not a valid URL.") % {"url": url}) from None
     data = conf.get_client().create_webhook_endpoint(url, idempotency_key=idempotency_key, **fields)
-    return sync_object(data)
+    return sync_object(data, model=WebhookEndpoint)
 
 
 def update_webhook_endpoint(
@@ -348,7 +337,7 @@ def update_webhook_endpoint(
     endpoint = _local(WebhookEndpoint, endpoint)
     client = conf.get_client()
     data = client.update_webhook_endpoint(endpoint.smartpay_id, idempotency_key=idempotency_key, **fields)
-    return sync_object(data)
+    return sync_object(data, model=WebhookEndpoint)
 
 
 def delete_webhook_endpoint(endpoint: WebhookEndpoint | str, *, idempotency_key: str | None = None) -> None:
@@ -358,4 +347,25 @@ def delete_webhook_endpoint(endpoint: WebhookEndpoint | str, *, idempotency_key:
     WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
 
 
-from .charging import charge_token  # noqa: E402, F401  (the charge services live in django_smartpay.charging)
+__all__ = [
+    "cancel_order",
+    "capture_order",
+    "charge_token",
+    "create_checkout_session",
+    "create_coupon",
+    "create_promotion_code",
+    "create_token_checkout_session",
+    "create_webhook_endpoint",
+    "delete_token",
+    "delete_webhook_endpoint",
+    "disable_token",
+    "enable_token",
+    "refund_payment",
+    "sync_all",
+    "sync_by_id",
+    "update_coupon",
+    "update_payment",
+    "update_promotion_code",
+    "update_refund",
+    "update_webhook_endpoint",
+]

@@ -8,7 +8,9 @@ local row as written.
 ``order_status_changed``
     ``sender=Order``, ``instance``, ``old_status``, ``new_status``.  ``old_status``
     is ``None`` the first time an order is seen, so a receiver waiting for
-    ``"succeeded"`` also hears about orders that arrive already succeeded.
+    ``"succeeded"`` also hears about orders that arrive already succeeded.  An order
+    whose captures reach its amount becomes ``"succeeded"`` as soon as they are synced,
+    whatever the order its events arrive in (once: a later copy saying so is no change).
 ``token_status_changed``
     ``sender=Token``, ``instance``, ``old_status``, ``new_status``; same rule.
 ``payment_created``

@@ -1,48 +1,8 @@
 """The one door for local state: Smartpay API objects (dicts) in, model rows out.
 
-Public API
-----------
-``sync_object(data, *, user=None) -> instance``
-    Upsert one API object (and every expanded object nested in it).
-``sync_page(collection_or_list) -> list[instance]``
-    Upsert a list page (a ``collection`` dict or a plain list) in bulk.
-``mark_token_deleted(token) -> Token``
-    Record that a token was deleted (``DELETE /tokens/{id}`` answers 204, no body).
-
-Rules
------
-- Dispatch on ``object``; upsert by ``smartpay_id``; the received object is kept
-  whole in ``data`` (unknown fields included; a webhook endpoint's
-  ``signingSecret`` goes to its own column instead).
-- Relations are stored as the other object's Smartpay id (see
-  :mod:`django_smartpay.models.base`), so they are resolved without API calls
-  or lookups, and link up by themselves whenever the other row arrives.  A
-  reference missing from the object (a promotion code without ``coupon``) keeps
-  the stored one.
-- Never backwards: an object whose ``updatedAt`` is older than the stored one
-  changes nothing; an equal ``updatedAt`` is applied only if the object differs.
-- Totals (``Order.captured_amount``/``refunded_amount``,
-  ``Payment.refunded_amount``) are recomputed from local rows when a payment
-  or refund is written.  Orders inherit the user of their token.
-- Signals (:mod:`django_smartpay.signals`) are sent on real transitions, after
-  commit, receivers isolated from each other (``send_robust``, errors logged).
-
-Cost: every call is one ``transaction.atomic`` block (two statements: BEGIN and
-COMMIT, or a savepoint pair) plus, per kind of object present, one
-``SELECT … FOR UPDATE`` and one ``INSERT`` for new rows and/or one
-``INSERT … ON CONFLICT DO UPDATE`` for changed ones; plus one statement per
-related kind that must be consulted (payment totals, token users) or refreshed
-(parents of a new payment or refund); a lone new token order reads its payment totals
-and its token's user with one statement.  A first-time object costs 4 to 6 statements
-and a page costs the same whatever its size (SQLite aside, where Django splits
-an ``INSERT`` every 999 bound values).  Races on ``smartpay_id`` (two workers
-inserting the same object) end in an ``IntegrityError`` on the unique index;
-the block is then retried once, and the retry sees the other worker's row.
-
-A kind with a single object (every webhook) runs those statements through
-:mod:`django_smartpay.fastrows`: the same SQL, compiled by the ORM once per
-connection rather than per call.  What goes into each column is computed by
-:mod:`django_smartpay.sync_fields`.
+Rows are upserted by Smartpay id and never moved backwards (:func:`.sync_fields.precedence`);
+they link to each other by Smartpay id whatever order they arrive in; totals are summed
+from child rows with the parent locked, so concurrent events add up; signals follow commits.
 """
 
 from __future__ import annotations
@@ -53,36 +13,45 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, TypeVar, overload
 
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from . import conf, fastrows, signals
+from . import conf, signals
 from .exceptions import SmartpayValidationError
 from .models import (
     MODELS_BY_OBJECT,
     CheckoutSession,
     Coupon,
     Order,
+    OrderStatus,
     Payment,
+    PaymentStatus,
     PromotionCode,
     Refund,
     RefundStatus,
+    SmartpayObject,
     Token,
     TokenStatus,
     WebhookEndpoint,
 )
-from .sync_fields import EPOCH, FIELDS, from_ms, to_ms  # noqa: F401 - EPOCH re-exported
-from .sync_fields import stored_data as _stored_data
+from .sync_fields import FIELDS, from_ms, precedence, stored_data, to_ms
 
 logger = logging.getLogger(__name__)
 
-#: Kinds are written in this order: children before the parents whose totals they feed.
-KIND_ORDER = ("coupon", "promotionCode", "webhookEndpoint", "token")
+M = TypeVar("M", bound=SmartpayObject)
+
+#: Kinds are written in this order: children before the parents whose totals they feed
+#: (so locks are always taken refund → payment → order, never the other way round).
+KIND_ORDER: tuple[str, ...] = ("coupon", "promotionCode", "webhookEndpoint", "token")
 KIND_ORDER += ("refund", "payment", "order", "checkoutSession")
+
+#: Order statuses a capture of the whole amount turns into ``succeeded``.
+_OPEN_ORDER = frozenset(
+    {OrderStatus.REQUIRES_AUTHORIZATION, OrderStatus.PENDING, OrderStatus.REQUIRES_CAPTURE}
+)
 
 
 # --- collecting a batch ---------------------------------------------------------------------
@@ -97,16 +66,19 @@ class _Item:
 @dataclass
 class _Batch:
     items: dict[str, dict[str, _Item]] = field(default_factory=lambda: defaultdict(dict))
-    rows: dict[str, dict[str, models.Model]] = field(default_factory=lambda: defaultdict(dict))
-    dirty_payments: set[str] = field(default_factory=set)
-    dirty_orders: set[str] = field(default_factory=set)
+    rows: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    #: Parents (payments, orders) whose totals a written child may have changed.
+    refresh: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     callbacks: list[Callable[[], None]] = field(default_factory=list)
+    #: Sum the totals of every parent in the batch again (explicit syncs), not only of
+    #: new ones and those whose children changed (events).
+    recount_all: bool = False
 
     def add(self, data: dict, user: Any, *, top_level: bool) -> tuple[str, str] | None:
         if not isinstance(data, dict):
             raise TypeError(f"a Smartpay object must be a dict, not {type(data).__name__}")
         kind = data.get("object")
-        if kind not in MODELS_BY_OBJECT or not data.get("id"):
+        if not isinstance(kind, str) or kind not in MODELS_BY_OBJECT or not data.get("id"):
             if top_level:
                 raise ValueError(f"not a Smartpay object that django_smartpay mirrors: object={kind!r}")
             return None
@@ -114,7 +86,7 @@ class _Batch:
         for child in _nested(data):
             self.add(child, inherited, top_level=False)
         known = self.items[kind].get(data["id"])
-        if known is None or _rank(data) >= _rank(known.data):
+        if known is None or precedence(stored_data(data)) >= precedence(stored_data(known.data)):
             self.items[kind][data["id"]] = _Item(data, inherited or (known.user if known else None))
         elif inherited is not None:
             known.user = inherited
@@ -130,52 +102,62 @@ def _nested(data: dict) -> Iterable[dict]:
                 yield candidate
 
 
-def _rank(data: dict) -> int:
-    updated = data.get("updatedAt")
-    return -1 if updated is None else int(updated)
-
-
-def _is_news(data: dict, row: models.Model) -> bool:
-    """Whether ``data`` may replace what ``row`` holds (never an older copy)."""
-    stored = to_ms(row.smartpay_updated)
-    incoming = data.get("updatedAt")
+def _is_news(data: dict, row: Any) -> bool:
+    """Whether ``data`` (as stored, without secrets) may replace what ``row`` holds."""
+    stored, incoming = to_ms(row.smartpay_updated), data.get("updatedAt")
     if stored is not None and incoming is not None and int(incoming) != stored:
         return int(incoming) > stored
-    return _stored_data(data) != row.data  # same time (or none to compare): apply if it differs
+    if data == row.data:
+        return False
+    # Same time (or no time to compare): the documented precedence decides, not arrival.
+    return precedence(data)[1:] > precedence(row.data)[1:]
 
 
 # --- the engine ---------------------------------------------------------------------------
 
 
-def sync_object(data: dict, *, user: Any = None) -> models.Model:
+@overload
+def sync_object(data: dict, *, user: Any = None) -> SmartpayObject: ...
+@overload
+def sync_object(data: dict, *, user: Any = None, model: type[M]) -> M: ...
+def sync_object(data: dict, *, user: Any = None, model: type[SmartpayObject] | None = None) -> SmartpayObject:
     """Upsert one API object (with the objects expanded inside it) and return its row.
 
     ``user`` (a user instance) is set on the checkout session, token or order,
-    and on the token or order expanded in a checkout session.
+    and on the token or order expanded in a checkout session.  With ``model``, an
+    object of another kind is refused (:class:`SmartpayValidationError`) before
+    anything is written.
     """
+    if model is not None:
+        _expect(model, data)
     return _run([data], user)[0]
 
 
-def sync_object_in_transaction(data: dict, *, user: Any = None) -> models.Model:
+def sync_object_in_transaction(data: dict, *, user: Any = None) -> SmartpayObject:
     """:func:`sync_object` for a caller that already holds a transaction.
 
-    It adds no savepoint of its own (two statements fewer, which the webhook hot path
-    counts), so the caller must be inside ``transaction.atomic()`` and must retry its
-    whole transaction once on :class:`~django.db.IntegrityError`: another process
-    inserted the same object first, and the retry updates that row instead.
+    It adds no savepoint of its own (two statements fewer), so the caller must be
+    inside ``transaction.atomic()`` and must retry its whole transaction once on
+    :class:`~django.db.IntegrityError`: another process inserted the same object
+    first, and the retry updates that row instead.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sync_object_in_transaction() needs an enclosing transaction.atomic()")
     return _sync([data], user)[0]
 
 
-def sync_page(collection_or_list: dict | list) -> list[models.Model]:
-    """Upsert a list page in bulk; return the rows in the page's order."""
+def sync_page(collection_or_list: dict | list) -> list[SmartpayObject]:
+    """Upsert a list page in bulk; return the rows in the page's order.
+
+    Like :func:`sync_by_id`, it sums the totals of every order and payment in it again,
+    which repairs a total that missed a child (a parent and its first child inserted at
+    the same moment by two workers cannot see each other).
+    """
     if isinstance(collection_or_list, dict):
         items = collection_or_list.get("data") or []
     else:
         items = list(collection_or_list)
-    return _run(items, None) if items else []
+    return _run(items, None, recount=True) if items else []
 
 
 def mark_token_deleted(token: Token) -> Token:
@@ -184,14 +166,25 @@ def mark_token_deleted(token: Token) -> Token:
     stored = to_ms(token.smartpay_updated) or 0
     now = to_ms(dt.datetime.now(dt.UTC)) or 0
     data.update(status=TokenStatus.DELETED.value, updatedAt=max(now, stored + 1))
-    return sync_object(data)
+    return sync_object(data, model=Token)
 
 
-def _run(items: list[dict], user: Any) -> list[models.Model]:
+def _expect(model: type[SmartpayObject], data: Any) -> None:
+    kind = data.get("object") if isinstance(data, dict) else None
+    if kind != model.api_object:
+        message = _("%(id)s is not a %(kind)s.") % {
+            "id": data.get("id") if isinstance(data, dict) else data,
+            "kind": model._meta.verbose_name,
+        }
+        raise SmartpayValidationError(message, details=[message])
+
+
+def _run(items: list[dict], user: Any, *, recount: bool = False) -> list[SmartpayObject]:
+    """One atomic block, retried once if another worker inserted one of the objects first."""
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _sync(items, user)
+                return _sync(items, user, recount=recount)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -199,83 +192,75 @@ def _run(items: list[dict], user: Any) -> list[models.Model]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _sync(items: list[dict], user: Any) -> list[models.Model]:
-    batch = _Batch()
+def _sync(items: list[dict], user: Any, *, recount: bool = False) -> list[SmartpayObject]:
+    batch = _Batch(recount_all=recount)
     keys = [batch.add(data, user, top_level=True) for data in items]
     for kind in KIND_ORDER:
-        if batch.items.get(kind):
+        if batch.items.get(kind) or batch.refresh.get(kind):
             _sync_kind(kind, batch)
     for callback in batch.callbacks:
         transaction.on_commit(callback)
-    return [batch.rows[kind][sid] for kind, sid in keys]
+    return [batch.rows[kind][sid] for kind, sid in filter(None, keys)]
+
+
+def _snapshot(row: Any) -> dict[str, Any]:
+    return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
 
 
 def _sync_kind(kind: str, batch: _Batch) -> None:
     model = MODELS_BY_OBJECT[kind]
-    items = batch.items[kind]
-    existing = _lock_existing(model, list(items))
-    new: list[models.Model] = []
-    changed: list[tuple[models.Model, dict[str, Any]]] = []
+    items = batch.items.get(kind, {})
+    refresh = batch.refresh.get(kind, set())
+    existing: dict[str, Any] = _lock_rows(model, sorted({*items, *refresh}))
+    new: list[Any] = []
+    changed: list[tuple[Any, dict[str, Any]]] = []
     for sid, item in items.items():
-        row = existing.get(sid)
+        row: Any = existing.pop(sid, None)
         if row is None:
-            row = model(**FIELDS[kind](item.data), data=_stored_data(item.data))
+            row = model(**FIELDS[kind](item.data), data=stored_data(item.data))
             if item.user is not None:
                 row.user = item.user
             new.append(row)
         else:
-            before = {f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields}
-            if _is_news(item.data, row):
+            before = _snapshot(row)
+            if _is_news(stored_data(item.data), row):
                 for attname, value in FIELDS[kind](item.data).items():
                     setattr(row, attname, value)
-                row.data = _stored_data(item.data)
+                row.data = stored_data(item.data)
             if item.user is not None and row.user_id != item.user.pk:
                 row.user = item.user
             changed.append((row, before))
         batch.rows[kind][sid] = row
+    for sid, row in existing.items():  # parents refreshed for their children only
+        changed.append((row, _snapshot(row)))
+        batch.rows[kind][sid] = row
     DERIVE.get(kind, _nothing)(batch, new, changed)
     changed = [(row, before) for row, before in changed if _differs(row, before)]
-    _write(model, new, [row for row, _ in changed])
+    _write(model, new, [row for row, _before in changed])
     AFTER_WRITE.get(kind, _nothing)(batch, new, changed)
 
 
-def _lock_existing(model: type[models.Model], smartpay_ids: list[str]) -> dict[str, models.Model]:
-    """The stored rows among ``smartpay_ids``, locked until the transaction ends."""
-    if len(smartpay_ids) == 1:  # the webhook's case: SQL compiled once (see fastrows)
-        rows = fastrows.select_for_update(model, smartpay_ids[0])
-        if rows is not None:
-            return {row.smartpay_id: row for row in rows}
-    return {
-        row.smartpay_id: row for row in model.objects.select_for_update().filter(smartpay_id__in=smartpay_ids)
-    }
+def _lock_rows(model: type[M], smartpay_ids: list[str]) -> dict[str, M]:
+    """The stored rows among ``smartpay_ids``, locked (in id order) until the transaction ends."""
+    rows = model._default_manager.select_for_update().filter(smartpay_id__in=smartpay_ids)
+    return {row.smartpay_id: row for row in rows.order_by("smartpay_id")}
 
 
-def _differs(row: models.Model, before: dict[str, Any]) -> bool:
+def _differs(row: Any, before: dict[str, Any]) -> bool:
     return any(getattr(row, attname) != value for attname, value in before.items())
 
 
-def _write(model: type[models.Model], new: list[models.Model], changed: list[models.Model]) -> None:
-    # One row (a webhook's case) goes through fastrows: the same SQL, compiled once.
-    if new and not (len(new) == 1 and fastrows.insert(new[0], operation="bulk_create")):
-        model.objects.bulk_create(new)
+def _write(model: type[SmartpayObject], new: list[Any], changed: list[Any]) -> None:
+    if new:
+        model._default_manager.bulk_create(new)
     if not changed:
         return
-    fields = [
-        f.name
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.name not in ("smartpay_id", "created")
-    ]
-    copies = [
-        model(
-            **{f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields if not f.primary_key}
-        )
-        for row in changed
-    ]
-    upsert = ("smartpay_id", tuple(fields))
-    if not (len(copies) == 1 and fastrows.insert(copies[0], operation="bulk_create", upsert=upsert)):
-        model.objects.bulk_create(
-            copies, update_conflicts=True, unique_fields=["smartpay_id"], update_fields=fields
-        )
+    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f.name for f in columns if f.name not in ("smartpay_id", "created")]
+    copies = [model(**{f.attname: getattr(row, f.attname) for f in columns}) for row in changed]
+    model._default_manager.bulk_create(
+        copies, update_conflicts=True, unique_fields=["smartpay_id"], update_fields=fields
+    )
     for row, copy in zip(changed, copies, strict=True):
         row.updated = copy.updated
 
@@ -287,158 +272,96 @@ def _nothing(*args: Any) -> None:
 # --- derived columns, before writing --------------------------------------------------------
 
 
-def _needs_totals(row: models.Model, children_key: str, dirty: set[str]) -> bool:
-    if row.smartpay_id in dirty:
-        return True
-    listed = row.data.get(children_key)
-    return row.pk is None and (listed is None or bool(listed))
+def _recount(batch: _Batch, kind: str, new: list[Any], changed: list[tuple[Any, dict]]) -> list[Any]:
+    """Rows whose totals must be summed again: new ones, and parents of written children."""
+    dirty = batch.refresh.get(kind, set())
+    return [*new, *(row for row, _before in changed if batch.recount_all or row.smartpay_id in dirty)]
 
 
-def _derive_payments(batch: _Batch, new: list[Payment], changed: list) -> None:
-    rows = [*new, *(row for row, _ in changed)]
-    wanted = [row for row in rows if _needs_totals(row, "refunds", batch.dirty_payments)]
-    if not wanted:
-        return
-    totals = dict(
-        Refund.objects.filter(
-            payment_id__in=[row.smartpay_id for row in wanted], status=RefundStatus.SUCCEEDED
-        )
-        .order_by()
-        .values("payment_id")
-        .annotate(total=Sum("amount"))
-        .values_list("payment_id", "total")
-    )
-    for row in wanted:
-        row.refunded_amount = totals.get(row.smartpay_id) or 0
-
-
-def _derive_orders(batch: _Batch, new: list[Order], changed: list) -> None:
-    rows = [*new, *(row for row, _ in changed)]
-    wanted = [row for row in rows if _needs_totals(row, "payments", batch.dirty_orders)]
-    if len(rows) == 1 and _derive_one_order(batch, rows[0], bool(wanted)):
-        return
+def _derive_payments(batch: _Batch, new: list[Payment], changed: list[tuple[Payment, dict]]) -> None:
+    wanted = _recount(batch, "payment", new, changed)
     if wanted:
-        totals = {
-            order_id: (captured or 0, refunded or 0)
-            for order_id, captured, refunded in Payment.objects.filter(
-                order_id__in=[r.smartpay_id for r in wanted]
+        totals = dict(
+            Refund.objects.filter(
+                payment_id__in=[row.smartpay_id for row in wanted], status=RefundStatus.SUCCEEDED
             )
             .order_by()
-            .values("order_id")
-            .annotate(captured=Sum("amount"), refunded=Sum("refunded_amount"))
-            .values_list("order_id", "captured", "refunded")
-        }
-        for row in wanted:
-            row.captured_amount, row.refunded_amount = totals.get(row.smartpay_id, (0, 0))
-    _inherit_token_users(batch, [row for row in new if row.token_id and row.user_id is None])
-
-
-def _derive_one_order(batch: _Batch, order: Order, totals: bool) -> bool:
-    """:func:`_derive_orders` for a batch with one order (a webhook's, a charge's): its
-    payment totals and its token's user read by one statement instead of two.
-
-    ``False``: nothing to combine, or a router sends payments and tokens to different
-    databases; the caller then runs the ORM queries.
-    """
-    inherit = order.pk is None and order.token_id and order.user_id is None
-    tokens = batch.rows.get("token", {})
-    if not (totals and inherit and order.token_id not in tokens):
-        return False
-    using = router.db_for_read(Payment)
-    if router.db_for_read(Token) != using:
-        return False
-    connection = connections[using]
-    plan = _ONE_ORDER_PLANS.get(connection.vendor) or _one_order_plan(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql, (order.token_id, order.smartpay_id))
-        captured, refunded, user_id = cursor.fetchone()
-    order.captured_amount = int(captured or 0)
-    order.refunded_amount = int(refunded or 0)
-    if user_id is not None:
-        for converter in plan.user_converters:
-            user_id = converter(user_id, plan.user_column, connection)
-    order.user_id = user_id
-    return True
-
-
-class _OneOrderPlan(NamedTuple):
-    sql: str
-    user_column: Any
-    user_converters: list[Callable[..., Any]]
-
-
-_ONE_ORDER_PLANS: dict[str, _OneOrderPlan] = {}
-
-
-def _one_order_plan(connection: Any) -> _OneOrderPlan:
-    quote = connection.ops.quote_name
-    payments, tokens = Payment._meta, Token._meta
-    user = tokens.get_field("user")
-
-    def column(meta: Any, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    # One row whatever the payments (an aggregate without GROUP BY); the token's user is
-    # an uncorrelated scalar subquery (NULL when the token is unknown or has no user).
-    amount, refunded = column(payments, "amount"), column(payments, "refunded_amount")
-    user_id, token_id, order_id = quote(user.column), column(tokens, "smartpay_id"), column(payments, "order")
-    token_user = (
-        f"SELECT {user_id} FROM {quote(tokens.db_table)} WHERE {token_id} = %s AND {user_id} IS NOT NULL"  # noqa: S608
-    )
-    sql = f"SELECT SUM({amount}), SUM({refunded}), ({token_user}) FROM {quote(payments.db_table)} WHERE {order_id} = %s"  # noqa: S608
-    user_column = user.get_col(tokens.db_table)
-    converters = connection.ops.get_db_converters(user_column) + user_column.get_db_converters(connection)
-    plan = _OneOrderPlan(sql, user_column, converters)
-    _ONE_ORDER_PLANS[connection.vendor] = plan
-    return plan
-
-
-def _inherit_token_users(batch: _Batch, orders: list[Order]) -> None:
-    """An order made with a token belongs to the token's user."""
-    if not orders:
-        return
-    users = {sid: token.user_id for sid, token in batch.rows.get("token", {}).items() if token.user_id}
-    missing = {order.token_id for order in orders} - set(batch.rows.get("token", {}))
-    if missing:
-        users.update(
-            Token.objects.filter(smartpay_id__in=missing, user__isnull=False).values_list(
-                "smartpay_id", "user_id"
-            )
+            .values("payment_id")
+            .annotate(total=Sum("amount"))
+            .values_list("payment_id", "total")
         )
-    for order in orders:
-        order.user_id = users.get(order.token_id)
+        for row in wanted:
+            row.refunded_amount = totals.get(row.smartpay_id) or 0
+    for row in [*new, *(row for row, _before in changed)]:
+        if row.status == PaymentStatus.REFUNDED:  # Smartpay says so, even if refunds are missing here
+            row.refunded_amount = max(row.refunded_amount, row.amount)
+        elif row.status == PaymentStatus.PROCESSED and row.refunded_amount >= row.amount > 0:
+            row.status = PaymentStatus.REFUNDED.value
+
+
+def _derive_orders(batch: _Batch, new: list[Order], changed: list[tuple[Order, dict]]) -> None:
+    wanted = _recount(batch, "order", new, changed)
+    inherit = [row for row in new if row.token_id and row.user_id is None]
+    known_users = {sid: token.user_id for sid, token in batch.rows.get("token", {}).items()}
+    token_ids = {row.token_id or "" for row in inherit}
+    totals, users = _order_context([row.smartpay_id for row in wanted], token_ids - set(known_users))
+    for row in wanted:
+        row.captured_amount, row.refunded_amount = totals.get(row.smartpay_id, (0, 0))
+    for row in inherit:
+        row.user_id = known_users.get(row.token_id or "") or users.get(row.token_id or "")
+    for row in [*new, *(row for row, _before in changed)]:
+        if row.status in _OPEN_ORDER and row.captured_amount >= row.amount > 0:
+            row.status = OrderStatus.SUCCEEDED.value
+
+
+def _order_context(order_ids: list[str], token_ids: set[str]) -> tuple[dict[str, tuple[int, int]], dict]:
+    """Payment totals of ``order_ids`` and the users of ``token_ids``, in one statement."""
+    big = models.BigIntegerField()
+    queries: list[Any] = []
+    if order_ids:
+        queries.append(
+            Payment.objects.filter(order_id__in=order_ids)
+            .order_by()
+            .values("order_id")
+            .annotate(
+                kind=Value("payments", output_field=models.CharField()),
+                captured=Sum("amount"),
+                refunded=Sum("refunded_amount"),
+                user=Value(None, output_field=big),
+            )
+            .values_list("kind", "order_id", "captured", "refunded", "user")
+        )
+    if token_ids:
+        queries.append(
+            Token.objects.filter(smartpay_id__in=token_ids, user__isnull=False)
+            .order_by()
+            .annotate(
+                kind=Value("token", output_field=models.CharField()),
+                captured=Value(0, output_field=big),
+                refunded=Value(0, output_field=big),
+            )
+            .values_list("kind", "smartpay_id", "captured", "refunded", "user_id")
+        )
+    if not queries:
+        return {}, {}
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    totals: dict[str, tuple[int, int]] = {}
+    users: dict[str, Any] = {}
+    for kind, sid, captured, refunded, user_id in rows:
+        if kind == "payments":
+            totals[str(sid)] = (int(captured or 0), int(refunded or 0))
+        else:
+            users[str(sid)] = user_id
+    return totals, users
 
 
 DERIVE: dict[str, Callable[..., None]] = {"payment": _derive_payments, "order": _derive_orders}
 
 
-# --- after writing: parents outside the batch, links, signals ---------------------------------
+# --- after writing: parents to refresh, links, signals ----------------------------------------
 
 
-def _sum_of(model: type[models.Model], fk: str, column: str, **filters: Any) -> Coalesce:
-    subquery = (
-        model.objects.filter(**{fk: OuterRef("smartpay_id")}, **filters)
-        .order_by()
-        .values(fk)
-        .annotate(total=Sum(column))
-        .values("total")[:1]
-    )
-    return Coalesce(Subquery(subquery), Value(0), output_field=models.BigIntegerField())
-
-
-def _refresh_order_totals(order_ids: set[str], via_payments: set[str] = frozenset()) -> None:
-    condition = models.Q(smartpay_id__in=order_ids)
-    if via_payments:
-        condition |= models.Q(
-            smartpay_id__in=Payment.objects.filter(smartpay_id__in=via_payments).values("order_id")
-        )
-    Order.objects.filter(condition).update(
-        captured_amount=_sum_of(Payment, "order_id", "amount"),
-        refunded_amount=_sum_of(Payment, "order_id", "refunded_amount"),
-    )
-
-
-def _touched(new: list, changed: list, parent: str, *columns: str) -> set[str]:
+def _touched(new: list[Any], changed: list[tuple[Any, dict]], parent: str, *columns: str) -> set[str]:
     """Parents whose totals a written child may have changed."""
     ids = {getattr(row, parent) for row in new}
     for row, before in changed:
@@ -447,31 +370,20 @@ def _touched(new: list, changed: list, parent: str, *columns: str) -> set[str]:
     return {sid for sid in ids if sid}
 
 
-def _after_refunds(batch: _Batch, new: list[Refund], changed: list) -> None:
-    payments = _touched(new, changed, "payment_id", "amount", "status")
-    batch.dirty_payments |= payments
-    outside = payments - set(batch.items.get("payment", {}))
-    if outside:
-        Payment.objects.filter(smartpay_id__in=outside).update(
-            refunded_amount=_sum_of(Refund, "payment_id", "amount", status=RefundStatus.SUCCEEDED)
-        )
-        _refresh_order_totals(set(), outside)
+def _after_refunds(batch: _Batch, new: list[Refund], changed: list[tuple[Refund, dict]]) -> None:
+    batch.refresh["payment"] |= _touched(new, changed, "payment_id", "amount", "status")
     for row in new:
         batch.callbacks.append(_sender(signals.refund_created, Refund, instance=row))
 
 
-def _after_payments(batch: _Batch, new: list[Payment], changed: list) -> None:
-    orders = _touched(new, changed, "order_id", "amount", "refunded_amount")
-    batch.dirty_orders |= orders
-    outside = orders - set(batch.items.get("order", {}))
-    if outside:
-        _refresh_order_totals(outside)
+def _after_payments(batch: _Batch, new: list[Payment], changed: list[tuple[Payment, dict]]) -> None:
+    batch.refresh["order"] |= _touched(new, changed, "order_id", "amount", "refunded_amount")
     for row in new:
         batch.callbacks.append(_sender(signals.payment_created, Payment, instance=row))
 
 
-def _status_signals(signal: Any, model: type[models.Model]) -> Callable[..., None]:
-    def after(batch: _Batch, new: list, changed: list) -> None:
+def _status_signals(signal: Any, model: type[SmartpayObject]) -> Callable[..., None]:
+    def after(batch: _Batch, new: list[Any], changed: list[tuple[Any, dict]]) -> None:
         transitions = [(row, None) for row in new]
         transitions += [(row, before["status"]) for row, before in changed if row.status != before["status"]]
         for row, old in transitions:
@@ -482,7 +394,7 @@ def _status_signals(signal: Any, model: type[models.Model]) -> Callable[..., Non
     return after
 
 
-def _after_tokens(batch: _Batch, new: list[Token], changed: list) -> None:
+def _after_tokens(batch: _Batch, new: list[Token], changed: list[tuple[Token, dict]]) -> None:
     _status_signals(signals.token_status_changed, Token)(batch, new, changed)
     owned = [row.smartpay_id for row in new if row.user_id]
     owned += [row.smartpay_id for row, before in changed if row.user_id and row.user_id != before["user_id"]]
@@ -492,7 +404,7 @@ def _after_tokens(batch: _Batch, new: list[Token], changed: list) -> None:
         )
 
 
-def _after_sessions(batch: _Batch, new: list[CheckoutSession], changed: list) -> None:
+def _after_sessions(batch: _Batch, new: list[CheckoutSession], changed: list[tuple[Any, dict]]) -> None:
     """A session synced for a user hands the user to its order and token known only by id."""
     for row in [*new, *(row for row, _old in changed)]:
         if batch.items["checkoutSession"][row.smartpay_id].user is None:
@@ -513,7 +425,7 @@ AFTER_WRITE: dict[str, Callable[..., None]] = {
 }
 
 
-def _sender(signal: Any, sender: type[models.Model], **kwargs: Any) -> Callable[[], None]:
+def _sender(signal: Any, sender: type[SmartpayObject], **kwargs: Any) -> Callable[[], None]:
     return partial(signals.send_robust_logged, signal, sender, **kwargs)
 
 
@@ -524,7 +436,7 @@ def _sender(signal: Any, sender: type[models.Model], **kwargs: Any) -> Callable[
 class Resource:
     """How one kind of object is fetched and listed."""
 
-    model: type[models.Model]
+    model: type[SmartpayObject]
     prefix: str
     getter: str
     lister: str
@@ -560,12 +472,21 @@ def resource_for(smartpay_id: str) -> Resource:
     return _BY_PREFIX[prefix]
 
 
-def sync_by_id(smartpay_id: str) -> models.Model:
-    """Fetch one object by id (expanded where Smartpay allows it) and sync it."""
+@overload
+def sync_by_id(smartpay_id: str) -> SmartpayObject: ...
+@overload
+def sync_by_id(smartpay_id: str, model: type[M]) -> M: ...
+def sync_by_id(smartpay_id: str, model: type[SmartpayObject] | None = None) -> SmartpayObject:
+    """Fetch one object by id (expanded where Smartpay allows it) and sync it.
+
+    With ``model``, an id of another kind is refused before any request is sent.
+    """
     resource = resource_for(smartpay_id)
+    if model is not None and resource.model is not model:
+        _expect(model, {"id": smartpay_id, "object": resource.model.api_object})
     getter = getattr(conf.get_client(), resource.getter)
     data = getter(smartpay_id, expand="all") if resource.expandable else getter(smartpay_id)
-    return sync_object(data)
+    return _run([data], None, recount=True)[0]
 
 
 __all__ = [

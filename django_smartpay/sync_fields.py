@@ -1,16 +1,20 @@
-"""API object -> column values: one function per mirrored kind, for :mod:`django_smartpay.sync`.
+"""API object -> column values, and which of two copies of an object is the newer.
 
 Only :mod:`~django_smartpay.sync` writes rows; this module says what goes in them
 (Smartpay's millisecond timestamps as aware datetimes, texts cut to their column,
-references as Smartpay ids, the object kept whole in ``data`` minus any signing secret).
+references as Smartpay ids, the object kept whole in ``data`` minus any signing secret)
+and decides between two copies of one object (:func:`precedence`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+from .client import constants as c
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MS = dt.timedelta(milliseconds=1)
@@ -169,6 +173,24 @@ FIELDS: dict[str, Callable[[dict], dict[str, Any]]] = {
 }
 
 
+#: Columns of each mirrored model that no field of the API object fills: the row's own
+#: bookkeeping, the object kept whole (``data``), the local user, and the totals summed
+#: from child rows.  Every other column must come from :data:`FIELDS` (a test checks).
+LOCAL_COLUMNS: dict[str, frozenset[str]] = {
+    kind: frozenset({"id", "data", "created", "updated", *extra})
+    for kind, extra in {
+        "checkoutSession": ("user_id",),
+        "order": ("user_id", "captured_amount", "refunded_amount"),
+        "payment": ("refunded_amount",),
+        "refund": (),
+        "token": ("user_id",),
+        "coupon": (),
+        "promotionCode": (),
+        "webhookEndpoint": (),
+    }.items()
+}
+
+
 def stored_data(data: dict) -> dict:
     """What goes into ``data``: the object as received, minus any signing secret."""
     if _SECRET_FIELD in data:
@@ -176,4 +198,68 @@ def stored_data(data: dict) -> dict:
     return data
 
 
-__all__ = ["EPOCH", "FIELDS", "from_ms", "reference_id", "stored_data", "to_ms"]
+# --- which copy wins -------------------------------------------------------------------------
+
+#: How far along each status is, per kind.  Between two copies with the same ``updatedAt``
+#: the one further along wins: a terminal status beats a non-terminal one (``succeeded``
+#: over ``canceled``: a cancelled order with captures ends succeeded); for tokens the status
+#: that allows less charging wins (``disabled`` over ``active``); for refunds ``succeeded``
+#: (it leaves less to refund, so nothing is refunded twice).
+STATUS_RANK: dict[str, dict[str, int]] = {
+    "order": {
+        c.ORDER_STATUS_REQUIRES_AUTHORIZATION: 0,
+        c.ORDER_STATUS_PENDING: 1,
+        c.ORDER_STATUS_REQUIRES_CAPTURE: 2,
+        c.ORDER_STATUS_FAILED: 3,
+        c.ORDER_STATUS_REJECTED: 4,
+        c.ORDER_STATUS_CANCELED: 5,
+        c.ORDER_STATUS_SUCCEEDED: 6,
+    },
+    "payment": {c.PAYMENT_STATUS_PROCESSED: 0, c.PAYMENT_STATUS_REFUNDED: 1},
+    "refund": {c.REFUND_STATUS_FAILED: 0, c.REFUND_STATUS_SUCCEEDED: 1},
+    "token": {
+        c.TOKEN_STATUS_REQUIRES_AUTHORIZATION: 0,
+        c.TOKEN_STATUS_ACTIVE: 1,
+        c.TOKEN_STATUS_DISABLED: 2,
+        c.TOKEN_STATUS_REJECTED: 3,
+        c.TOKEN_STATUS_DELETED: 4,
+    },
+}
+
+
+def _count(value: Any) -> int:
+    return len(value) if isinstance(value, list) else value if isinstance(value, int) else 0
+
+
+def precedence(data: dict) -> tuple[int, int, int, int, str]:
+    """Sort key of a copy of an object: of two copies, the greater one is Smartpay's latest.
+
+    In order: ``updatedAt``; the rank of the status (:data:`STATUS_RANK`); more captures
+    (``payments``) or refunds (``refunds``) listed; more redemptions; and, for two copies
+    that still tie, their canonical JSON, so that the same pair always gives the same
+    winner whichever arrives first.
+    """
+    updated = data.get("updatedAt")
+    rank = STATUS_RANK.get(str(data.get("object")), {}).get(str(data.get("status")), -1)
+    listed = _count(data.get("payments")) + _count(data.get("refunds"))
+    canonical = json.dumps(data, sort_keys=True, default=str)
+    return (
+        -1 if updated is None else int(updated),
+        rank,
+        listed,
+        _count(data.get("redemptionCount")),
+        canonical,
+    )
+
+
+__all__ = [
+    "EPOCH",
+    "FIELDS",
+    "LOCAL_COLUMNS",
+    "STATUS_RANK",
+    "from_ms",
+    "precedence",
+    "reference_id",
+    "stored_data",
+    "to_ms",
+]

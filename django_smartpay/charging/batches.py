@@ -1,63 +1,53 @@
-"""One batch of due schedules → charges, in one transaction with a constant number of statements.
+"""One batch of due schedules → charges: one short transaction, a few statements, plain ORM.
 
-1. ``SELECT … FOR UPDATE OF schedule SKIP LOCKED`` the due active schedules and their
-   token's status (only the columns the decision needs), so concurrent runs share
-   the work instead of waiting for each other or doubling it;
-2. ``SELECT`` the charges that already exist for those (schedule, period) pairs;
-3. ``INSERT`` the new charges;
-4. ``UPDATE`` the schedules (next run, count, status).
-
-On PostgreSQL and SQLite (3.35+) steps 3 and 4 are single statements that join a
-``VALUES`` list: ``INSERT … SELECT`` copies the payload (amount, items, shipping…)
-from the schedule rows inside the database, and ``UPDATE … FROM (VALUES …)``
-replaces Django's ``bulk_update``, whose ``CASE WHEN`` per row and column costs
-more Python time than everything else together.  Other databases use
-``bulk_create``/``bulk_update`` (same statements, more time).
-
-``(schedule, period)`` is unique in the database, so even a run that sees a period
-again cannot write a second charge for it; after commit, one ``dispatch_charges``
-message per batch sends the charges to the workers.
+Concurrent runs share the work (``SKIP LOCKED``) instead of waiting or doubling it;
+the ``(schedule, period_date)`` constraint makes a second charge for a period
+impossible whatever the clocks say.  A batch charges a schedule for the latest
+period that has started and moves it past ``now``, so a run charges it at most once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import router, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .. import conf, scheduling
-from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenChargeStatus, TokenStatus
-from .create import enqueue_on_commit, new_key, new_reference
+from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenStatus
+from .create import PAYLOAD_FIELDS, new_key, new_reference
+from .dispatch import enqueue_on_commit
+
+logger = logging.getLogger("django_smartpay.charging")
 
 DEFAULT_BATCH_SIZE = 100
+#: Up to this many distinct outcomes a batch updates its schedules with one ``UPDATE`` each
+#: (the usual case: schedules due together move together); beyond it, one ``bulk_update``.
+GROUPED_UPDATES = 4
+#: ``status_reason`` of a schedule whose stored values describe no period (paused, logged).
+INVALID_REASON = "schedule.invalid"
 
-#: What the decision reads of a due schedule (no payload: that is copied in SQL).
+#: What the decision reads of a due schedule, and the payload its charge copies.
 _COLUMNS = (
     "pk",
     "next_run_at",
+    "anchor_at",
+    "time_zone",
     "interval",
     "interval_count",
     "day_of_month",
     "end_at",
     "max_count",
     "count",
+    "token_id",
     "token__status",
     "token__test",
-)
-#: Payload columns a charge copies from its schedule.
-_COPIED = (
-    "token",
-    "amount",
-    "currency",
-    "items",
-    "shipping_info",
-    "customer_info",
-    "metadata",
-    "capture_method",
+    *PAYLOAD_FIELDS,
 )
 
 
@@ -67,223 +57,206 @@ class BatchResult:
     created: int = 0
     paused: int = 0
     completed: int = 0
+    skipped_periods: int = 0
 
 
-@dataclass
-class _Due:
-    pk: int
+@dataclass(frozen=True)
+class _Update:
+    """What a batch writes back to one schedule."""
+
     next_run_at: dt.datetime
-    interval: str
-    interval_count: int
-    day_of_month: int | None
-    end_at: dt.datetime | None
-    max_count: int | None
-    count: int
-    token_status: str
-    token_test: bool
     status: str = ChargeScheduleStatus.ACTIVE
     status_reason: str = ""
+    charged: bool = False
 
 
-def _token_problem(due: _Due, test_mode: bool) -> str | None:
-    if due.token_status != TokenStatus.ACTIVE:
-        return f"token.{due.token_status or 'unknown'}"
-    if due.token_test != test_mode:
-        return "token.wrong-mode"
-    return None
+def series_of(schedule: Any) -> scheduling.Series:
+    """The periods of a schedule row (or of a row's values); :class:`ScheduleError` if none."""
+    return scheduling.Series.of(
+        interval=schedule.interval,
+        count=schedule.interval_count,
+        time_zone=schedule.time_zone,
+        # A row written without its first period (a bulk import) keeps the time of its next run.
+        anchor_at=schedule.anchor_at or schedule.next_run_at,
+        day_of_month=schedule.day_of_month,
+    )
+
+
+class _Due:
+    """A due schedule as selected (attributes named like the model's fields)."""
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.__dict__.update(zip(_COLUMNS, values, strict=True))
+        self.payload = {name: getattr(self, name) for name in PAYLOAD_FIELDS}
+
+    def __getattr__(self, name: str) -> Any:  # for mypy: the fields are set in __init__
+        raise AttributeError(name)
 
 
 def charge_due_batch(*, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> BatchResult:
     """Turn at most ``batch_size`` due schedules into charges, in one transaction."""
     now = now or timezone.now()
+    if timezone.is_naive(now):
+        raise ValueError("now must be an aware datetime")
     test_mode = conf.is_test_mode()
-    with transaction.atomic():
+    using = router.db_for_write(ChargeSchedule)
+    with transaction.atomic(using=using):
         rows = [
-            _Due(*row)
-            for row in ChargeSchedule.objects.select_for_update(skip_locked=True, of=("self",))
+            _Due(values)
+            for values in ChargeSchedule.objects.using(using)
+            .select_for_update(skip_locked=True, of=("self",))
             .filter(status=ChargeScheduleStatus.ACTIVE, next_run_at__lte=now)
             .order_by("next_run_at", "pk")
             .values_list(*_COLUMNS)[:batch_size]
         ]
         if not rows:
             return BatchResult()
-        existing = set(
-            TokenCharge.objects.filter(
-                schedule_id__in=[due.pk for due in rows], period__in={due.next_run_at for due in rows}
-            ).values_list("schedule_id", "period")
-        )
-        new: list[tuple[int, dt.datetime, str, str]] = []
-        paused = completed = 0
-        for due in rows:
-            period = due.next_run_at
-            if due.end_at is not None and period > due.end_at:
-                due.status, completed = ChargeScheduleStatus.COMPLETED, completed + 1
-                continue
-            problem = _token_problem(due, test_mode)
-            if problem is not None:
-                due.status, due.status_reason, paused = ChargeScheduleStatus.PAUSED, problem, paused + 1
-                continue
-            if (due.pk, period) not in existing:
-                new.append((due.pk, period, new_reference(), new_key()))
-                due.count += 1
-            due.next_run_at = scheduling.advance(
-                period, due.interval, due.interval_count, anchor_day=due.day_of_month
+        decisions = {due.pk: _decide(due, now, test_mode) for due in rows}
+        wanted = {pk: plan for pk, plan in decisions.items() if isinstance(plan, _Charge)}
+        existing = (
+            set(
+                TokenCharge.objects.using(using)
+                .filter(schedule_id__in=list(wanted), period_date__in={p.day for p in wanted.values()})
+                .values_list("schedule_id", "period_date")
             )
-            if (due.max_count is not None and due.count >= due.max_count) or (
-                due.end_at is not None and due.next_run_at > due.end_at
-            ):
-                due.status, completed = ChargeScheduleStatus.COMPLETED, completed + 1
-        if fast_path(len(rows)):
-            ids = _insert_charges_sql(new, now) if new else []
-            _update_schedules_sql(rows, now)
-        else:
-            ids = _insert_charges_orm(new, now) if new else []
-            _update_schedules_orm(rows, now)
-        enqueue_on_commit(ids)
-    return BatchResult(len(rows), len(ids), paused, completed)
-
-
-def fast_path(rows: int = 0) -> bool:
-    """Whether this database takes the single-statement ``VALUES`` joins for ``rows`` schedules.
-
-    PostgreSQL does; SQLite from 3.35 (``RETURNING``) when its bound-parameter limit
-    allows ``5 x rows`` values (builds older than 3.32 allow only 999).
-    """
-    if connection.vendor == "postgresql":
-        return True
-    if connection.vendor != "sqlite" or sqlite3.sqlite_version_info < (3, 35):
-        return False
-    connection.ensure_connection()
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return 5 * rows + 16 <= limit
-
-
-# --- PostgreSQL and SQLite: VALUES joins --------------------------------------------------------
-
-
-def _values(names: tuple[str, ...], types: tuple[str, ...], count: int) -> tuple[str, dict[str, str]]:
-    """``(VALUES (…), …) AS v …`` for ``count`` rows and how to refer to each column."""
-    if connection.vendor == "postgresql":
-        row = "(" + ", ".join(f"%s::{kind}" for kind in types) + ")"
-        return f"(VALUES {', '.join([row] * count)}) AS v ({', '.join(names)})", {n: f"v.{n}" for n in names}
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    columns = {name: f"v.column{index}" for index, name in enumerate(names, start=1)}
-    return f"(VALUES {', '.join([row] * count)}) AS v", columns
-
-
-def _insert_charges_sql(new: list[tuple[int, dt.datetime, str, str]], now: dt.datetime) -> list[int]:
-    ops, meta = connection.ops, TokenCharge._meta
-    source, v = _values(
-        ("id", "period", "reference", "key"), ("bigint", "timestamptz", "varchar", "varchar"), len(new)
-    )
-    stamp = ops.adapt_datetimefield_value(now)
-    given: dict[str, tuple[str, list[Any]]] = {
-        "schedule": ("s.id", []),
-        "period": (v["period"], []),
-        "reference": (v["reference"], []),
-        "idempotency_key": (v["key"], []),
-        "status": ("%s", [TokenChargeStatus.PENDING.value]),
-        "next_attempt_at": ("%s", [stamp]),
-        "created": ("%s", [stamp]),
-        "updated": ("%s", [stamp]),
-    }
-    for name in _COPIED:
-        column = ChargeSchedule._meta.get_field(name).column
-        given[name] = (f"s.{ops.quote_name(column)}", [])
-    columns, expressions, params = [], [], []
-    for field in meta.concrete_fields:
-        if field.primary_key:
-            continue
-        if field.name in given:
-            expression, values = given[field.name]
-        elif field.null:
-            continue
-        else:
-            default = field.get_default()
-            if default is None:  # pragma: no cover - a new required column must be added to ``given``
-                raise AssertionError(f"TokenCharge.{field.name} has no value in a scheduled charge")
-            expression, values = "%s", [field.get_db_prep_save(default, connection)]
-        columns.append(ops.quote_name(field.column))
-        expressions.append(expression)
-        params += values
-    for schedule_id, period, reference, key in new:
-        params += [schedule_id, ops.adapt_datetimefield_value(period), reference, key]
-    sql = (
-        # Identifiers come from the model's meta, every value is a parameter.
-        f"INSERT INTO {ops.quote_name(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(expressions)} FROM {ops.quote_name(ChargeSchedule._meta.db_table)} AS s "
-        f"INNER JOIN {source} ON s.{ops.quote_name('id')} = {v['id']} "
-        f"RETURNING {ops.quote_name(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
-
-
-_UPDATED = ("next_run_at", "count", "status", "status_reason")
-
-
-def _update_schedules_sql(rows: list[_Due], now: dt.datetime) -> None:
-    ops = connection.ops
-    table = ops.quote_name(ChargeSchedule._meta.db_table)
-    source, v = _values(
-        ("id", *_UPDATED), ("bigint", "timestamptz", "integer", "varchar", "varchar"), len(rows)
-    )
-    assignments = ", ".join(f"{ops.quote_name(name)} = {v[name]}" for name in _UPDATED)
-    params: list[Any] = [ops.adapt_datetimefield_value(now)]
-    for due in rows:
-        params += [
-            due.pk,
-            ops.adapt_datetimefield_value(due.next_run_at),
-            due.count,
-            due.status,
-            due.status_reason,
-        ]
-    sql = (
-        # Identifiers come from the model's meta, every value is a parameter.
-        f"UPDATE {table} SET {assignments}, {ops.quote_name('updated')} = %s "  # noqa: S608
-        f"FROM {source} WHERE {table}.{ops.quote_name('id')} = {v['id']}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-# --- other databases: the ORM ---------------------------------------------------------------
-
-
-def _insert_charges_orm(new: list[tuple[int, dt.datetime, str, str]], now: dt.datetime) -> list[int]:
-    payloads = {
-        row["pk"]: row
-        for row in ChargeSchedule.objects.filter(pk__in=[item[0] for item in new]).values(
-            "pk", *(f"{name}_id" if name == "token" else name for name in _COPIED)
+            if wanted
+            else set()
         )
-    }
-    charges = []
-    for schedule_id, period, reference, key in new:
-        payload = {name: value for name, value in payloads[schedule_id].items() if name != "pk"}
-        charges.append(
+        by_pk = {due.pk: due for due in rows}
+        charges = [
             TokenCharge(
-                schedule_id=schedule_id,
-                period=period,
-                reference=reference,
-                idempotency_key=key,
+                token_id=by_pk[pk].token_id,
+                schedule_id=pk,
+                period=plan.start,
+                period_date=plan.day,
+                reference=new_reference(),
+                idempotency_key=new_key(),
                 next_attempt_at=now,
-                **payload,
+                **by_pk[pk].payload,
             )
-        )
-    return [charge.pk for charge in TokenCharge.objects.bulk_create(charges)]
+            for pk, plan in wanted.items()
+            if (pk, plan.day) not in existing
+        ]
+        created = {charge.schedule_id for charge in charges}
+        updates = {
+            pk: plan.update(charged=pk in created) if isinstance(plan, _Charge) else plan
+            for pk, plan in decisions.items()
+        }
+        ids = [charge.pk for charge in TokenCharge.objects.using(using).bulk_create(charges)]
+        _write_back(using, updates, {due.pk: due.count for due in rows}, now)
+        enqueue_on_commit(ids, using=using)
+    paused = sum(1 for u in updates.values() if u.status == ChargeScheduleStatus.PAUSED)
+    completed = sum(1 for u in updates.values() if u.status == ChargeScheduleStatus.COMPLETED)
+    skipped = sum(plan.skipped for plan in wanted.values())
+    return BatchResult(len(rows), len(ids), paused, completed, skipped)
 
 
-def _update_schedules_orm(rows: list[_Due], now: dt.datetime) -> None:
-    schedules = [
-        ChargeSchedule(
-            pk=due.pk,
-            next_run_at=due.next_run_at,
-            count=due.count,
-            status=due.status,
-            status_reason=due.status_reason,
-            updated=now,
+@dataclass(frozen=True)
+class _Charge:
+    """The period a due schedule is charged for, and what follows."""
+
+    day: dt.date
+    start: dt.datetime
+    following: dt.datetime
+    finished: bool
+    skipped: int
+
+    def update(self, *, charged: bool) -> _Update:
+        status = ChargeScheduleStatus.COMPLETED if self.finished else ChargeScheduleStatus.ACTIVE
+        return _Update(self.following, status, "", charged)
+
+
+def _token_problem(due: _Due, test_mode: bool) -> str | None:
+    if due.token__status != TokenStatus.ACTIVE:
+        return f"token.{due.token__status or 'unknown'}"
+    if due.token__test != test_mode:
+        return "token.wrong-mode"
+    return None
+
+
+def _decide(due: _Due, now: dt.datetime, test_mode: bool) -> _Charge | _Update:
+    """Charge the latest started period (logging the missed ones), or pause or complete."""
+    try:
+        series = series_of(due)
+        first = series.date_of(due.next_run_at)
+        until = now if due.end_at is None or due.end_at > now else due.end_at
+        day = series.latest(first, until)
+        if day is None:
+            following = series.start(first)
+            if due.end_at is not None and following > due.end_at:
+                return _Update(due.next_run_at, ChargeScheduleStatus.COMPLETED)
+            return _Update(following)  # not due in its own zone yet
+        start = series.start(day)
+        skipped = _periods_between(series, first, day)
+        following = _following(series, day)
+    except (ValueError, OverflowError) as exc:
+        logger.error("smartpay: schedule %s describes no period (%s); paused", due.pk, exc)
+        return _Update(due.next_run_at, ChargeScheduleStatus.PAUSED, INVALID_REASON)
+    problem = _token_problem(due, test_mode)
+    if problem is not None:
+        return _Update(due.next_run_at, ChargeScheduleStatus.PAUSED, problem)
+    if skipped:
+        logger.warning(
+            "smartpay: schedule %s: %d period(s) from %s to %s were missed (the scheduler did not run); "
+            "charging only the current one, %s",
+            due.pk,
+            skipped,
+            first.isoformat(),
+            series.after(day, -1).isoformat(),
+            day.isoformat(),
         )
-        for due in rows
-    ]
-    ChargeSchedule.objects.bulk_update(schedules, [*_UPDATED, "updated"])
+    finished = (
+        following >= scheduling.LATEST
+        or (due.max_count is not None and due.count + 1 >= due.max_count)
+        or (due.end_at is not None and following > due.end_at)
+    )
+    return _Charge(day, start, following, finished, skipped)
+
+
+def _following(series: scheduling.Series, day: dt.date) -> dt.datetime:
+    """When the period after ``day`` starts; :data:`scheduling.LATEST` when the calendar ends first."""
+    try:
+        return min(series.start(series.after(day)), scheduling.LATEST)
+    except (ValueError, OverflowError):
+        return scheduling.LATEST
+
+
+def _periods_between(series: scheduling.Series, first: dt.date, day: dt.date) -> int:
+    """How many periods come before ``day`` from ``first`` on."""
+    if day <= first:
+        return 0
+    if series.anchor_day is None:
+        return (day - first).days // (scheduling.DAY_STEPS[series.interval] * series.count)
+    return ((day.year - first.year) * 12 + day.month - first.month) // series.count
+
+
+def _write_back(using: str, updates: dict[int, _Update], counts: dict[int, int], now: dt.datetime) -> None:
+    """Write the schedules' new state: one ``UPDATE`` per distinct outcome, or one bulk update."""
+    groups: dict[_Update, list[int]] = defaultdict(list)
+    for pk, update in updates.items():
+        groups[update].append(pk)
+    schedules = ChargeSchedule.objects.using(using)
+    if len(groups) <= GROUPED_UPDATES:
+        for update, pks in groups.items():
+            schedules.filter(pk__in=pks).update(
+                next_run_at=update.next_run_at,
+                status=update.status,
+                status_reason=update.status_reason,
+                count=F("count") + 1 if update.charged else F("count"),
+                updated=now,
+            )
+        return
+    schedules.bulk_update(
+        [
+            ChargeSchedule(
+                pk=pk,
+                next_run_at=update.next_run_at,
+                status=update.status,
+                status_reason=update.status_reason,
+                count=counts[pk] + (1 if update.charged else 0),
+                updated=now,
+            )
+            for pk, update in updates.items()
+        ],
+        ["next_run_at", "status", "status_reason", "count", "updated"],
+    )

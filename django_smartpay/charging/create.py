@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping
-from functools import partial
+from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import conf
+from .. import conf, sync
 from ..client import payloads
 from ..client import validation as v
 from ..exceptions import SmartpayValidationError
 from ..models import CaptureMethod, Token, TokenCharge, TokenChargeStatus, TokenStatus
+from ..models.charges import MAX_AMOUNT
+from .dispatch import enqueue_on_commit
 
 logger = logging.getLogger("django_smartpay.charging")
 
@@ -56,13 +57,13 @@ def chargeable_token(token: Token | str) -> Token:
     if isinstance(token, Token):
         row = token
     elif isinstance(token, str):
-        row = Token.objects.filter(smartpay_id=token).first()
-        if row is None:
-            from .. import services
-
-            row = services.sync_by_id(token)
-            if not isinstance(row, Token):
+        found = Token.objects.filter(smartpay_id=token).first()
+        if found is None:
+            synced = sync.sync_by_id(token)
+            if not isinstance(synced, Token):
                 raise invalid(_("%(id)s is not a token.") % {"id": token})
+            found = synced
+        row = found
     else:
         raise TypeError(f"expected a Token or its Smartpay id, not {type(token).__name__}")
     if row.status != TokenStatus.ACTIVE:
@@ -97,12 +98,13 @@ def validated_payload(
 ) -> dict[str, Any]:
     """The snapshot to store, checked the way the client checks ``POST /orders``.
 
-    Raises :class:`SmartpayValidationError` for a non-positive amount, a currency
+    Raises :class:`SmartpayValidationError` for an amount out of range, a currency
     other than JPY, and anything the client would refuse to send.
     """
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
         raise invalid(
-            _("The amount must be a positive whole number of yen, not %(amount)r.") % {"amount": amount}
+            _("The amount must be a positive whole number of yen up to %(max)d, not %(amount)r.")
+            % {"max": MAX_AMOUNT, "amount": amount}
         )
     if not isinstance(currency, str) or currency.upper() != CURRENCY:
         raise invalid(_("Smartpay charges in JPY only, not %(currency)r.") % {"currency": currency})
@@ -197,7 +199,7 @@ def charge_token(
                 _("The reference %(reference)s is already used by another charge.") % {"reference": reference}
             )
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=router.db_for_write(TokenCharge)):
                 charge = TokenCharge.objects.create(
                     token=row,
                     reference=reference or new_reference(),
@@ -228,64 +230,3 @@ def cancel_charge(charge: TokenCharge | int) -> TokenCharge:
             % {"reference": row.reference, "status": row.get_status_display(), "attempts": row.attempts}
         )
     return row
-
-
-# --- enqueueing ---------------------------------------------------------------------------
-
-
-def enqueue_on_commit(charge_ids: Iterable[int]) -> None:
-    """Send the charges to the workers once the current transaction commits.
-
-    One charge: a ``process_charge`` message.  Several (a batch of schedules): one
-    ``dispatch_charges`` message, which a worker turns into one ``process_charge``
-    message per charge, so the writer's commit does not wait for thousands of publishes.
-    """
-    ids = [pk for pk in charge_ids if pk is not None]
-    if ids:
-        transaction.on_commit(partial(_publish, ids))
-
-
-def _publish(charge_ids: list[int]) -> None:
-    from ..tasks.charges import dispatch_charges
-
-    if len(charge_ids) == 1:
-        enqueue_now(charge_ids)
-        return
-    _safely(lambda: dispatch_charges.delay(charge_ids), len(charge_ids))
-
-
-def enqueue_now(charge_ids: list[int]) -> None:
-    """Publish one ``process_charge`` message per charge (through one producer)."""
-    from ..tasks.charges import process_charge
-
-    app = process_charge.app
-    if app.conf.task_always_eager:
-        for pk in charge_ids:
-            process_charge.delay(pk)
-        return
-
-    def publish() -> None:
-        with app.producer_or_acquire() as producer:
-            for pk in charge_ids:
-                process_charge.apply_async((pk,), producer=producer)
-
-    _safely(publish, len(charge_ids))
-
-
-def _safely(publish: Callable[[], object], count: int) -> None:
-    """Run ``publish``; a broker error is logged, not raised (eager mode raises).
-
-    The charges are written: ``smartpay_reconcile`` sends their messages again once
-    they are overdue.
-    """
-    from ..tasks.charges import process_charge
-
-    if process_charge.app.conf.task_always_eager:
-        publish()
-        return
-    try:
-        publish()
-    except Exception:
-        logger.exception(
-            "smartpay: could not enqueue %d charge(s); smartpay_reconcile will enqueue them again", count
-        )

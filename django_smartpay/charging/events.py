@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +43,7 @@ def stop_token_charges(token_id: str, code: str, message: str | None = None) -> 
     """
     now = timezone.now()
     text = message or str(TOKEN_STOPPED_MESSAGE % {"reason": code})
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(TokenCharge)):
         paused = ChargeSchedule.objects.filter(token_id=token_id, status=ChargeScheduleStatus.ACTIVE).update(
             status=ChargeScheduleStatus.PAUSED, status_reason=code[:64], updated=now
         )

@@ -1,15 +1,8 @@
 """Timing rules of token charges: retries, claims, the idempotency window.
 
-Smartpay remembers an ``Idempotency-Key`` for 6 hours from the first request
-(spec §1.4).  Within that window a charge may be sent again with its key as
-often as needed: Smartpay answers with the stored result instead of charging
-again.  After it, a resend could charge twice, so a charge whose outcome is
-still unknown is never sent again; reconciliation finds its order by
-``reference`` instead (:mod:`django_smartpay.charging.reconcile`).
-
-These are module constants (not ``SMARTPAY`` keys) on purpose: they follow from
-Smartpay's rules, not from a project's taste.  :func:`claim_timeout` is derived
-from ``SMARTPAY["TIMEOUT"]`` and ``SMARTPAY["MAX_RETRIES"]``.
+Smartpay keeps an ``Idempotency-Key`` 6 hours (spec §1.4): within that window a
+charge may be resent with its key; after it, never (reconciliation finds the order
+by reference instead).  What depends on the project is derived from its settings.
 """
 
 from __future__ import annotations
@@ -18,6 +11,7 @@ import datetime as dt
 import random
 
 from .. import conf
+from ..client import transport
 
 #: How long Smartpay keeps an idempotency key (spec §1.4, §11).
 KEY_WINDOW = dt.timedelta(hours=6)
@@ -37,29 +31,21 @@ EAGER_RETRIES = 5
 #: Seconds added to the longest time one attempt can take, to make a claim stale.
 CLAIM_SLACK = 5.0
 
-# The client's own retry backoff (django_smartpay.client.transport defaults).
-_CLIENT_BACKOFF_FACTOR = 0.5
-_CLIENT_MAX_BACKOFF = 20.0
-
-
-def _seconds(value: object, default: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return default
-    return float(value)
-
 
 def attempt_timeout() -> float:
-    """The longest one ``POST /orders`` can take, client retries and their waits included."""
+    """The longest one ``POST /orders`` can take, client retries and their waits included.
+
+    Read from ``SMARTPAY["TIMEOUT"]`` and ``SMARTPAY["MAX_RETRIES"]`` (their defaults are
+    :data:`conf.DEFAULTS`) and the client transport's backoff: nothing is repeated here.
+    """
     timeout = conf.get_setting("TIMEOUT")
-    if isinstance(timeout, list | tuple) and len(timeout) == 2:
-        per_try = _seconds(timeout[0], 5.0) + _seconds(timeout[1], 30.0)
-    else:
-        # requests applies a single number to the connect and to the read timeout separately.
-        per_try = 2 * _seconds(timeout, 30.0)
-    retries = conf.get_setting("MAX_RETRIES")
-    retries = retries if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0 else 2
-    waits = sum(min(_CLIENT_MAX_BACKOFF, _CLIENT_BACKOFF_FACTOR * 2**n) for n in range(retries))
-    return per_try * (retries + 1) + waits
+    # requests applies a single number to the connect and to the read timeout separately.
+    connect, read = timeout if isinstance(timeout, list | tuple) else (timeout, timeout)
+    retries = int(conf.get_setting("MAX_RETRIES"))
+    waits = sum(
+        min(transport.DEFAULT_MAX_BACKOFF, transport.DEFAULT_BACKOFF_FACTOR * 2**n) for n in range(retries)
+    )
+    return (float(connect) + float(read)) * (retries + 1) + waits
 
 
 def claim_timeout() -> float:

@@ -1,49 +1,27 @@
 """Sending one charge: claim the row, call Smartpay outside any transaction, record the outcome.
 
-The state machine (``TokenCharge.status``)::
-
-    pending ──claim──▶ processing ──order succeeded/requires_capture──▶ succeeded
-       ▲                   │       ──order rejected────────────────────▶ rejected
-       │                   │       ──definitive 4xx (token.not-found…)─▶ failed
-       └──transient error──┘       ──no answer near the key's 6 h end──▶ unknown ──reconcile──▶ …
-
-1. **Claim**: a ``pending`` charge within its key's window is claimed with one
-   conditional ``UPDATE`` (and read back); anything else is decided in a short
-   transaction with the row locked: a terminal or ``unknown`` charge is
-   left alone; a ``processing`` charge claimed less than :func:`policy.claim_timeout`
-   ago belongs to another worker, so this run backs off without sending anything;
-   otherwise the charge becomes ``processing`` with ``attempts + 1``.
-2. **Send** ``POST /orders`` with the charge's own ``Idempotency-Key`` and
-   ``reference``, holding no lock and no transaction.
-3. **Record** (short transaction) with an ``UPDATE`` guarded by
-   ``status = processing AND attempts = <this claim>``: a run whose claim was
-   taken over records nothing (the run that took over records the same result,
-   since it sent the same key).
-
-Transient errors — no answer, timeout, 5xx, 429, 409 ``request.in-progress`` —
-put the charge back to ``pending`` with a retry time; a retry that would fall
-after :func:`policy.resend_deadline` makes it ``unknown`` instead.
+``pending → processing → succeeded | rejected | failed``, or back to ``pending`` after a
+transient error, or ``unknown`` near the end of the key's window (reconciliation decides).
+Every write is guarded by this run's claim, so a run whose claim was taken over records nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import conf, fastrows
-from ..exceptions import (
-    SmartpayError,
-)
-from ..models import OrderStatus, TokenCharge, TokenChargeStatus
-from ..sync import sync_object_in_transaction
+from .. import conf, sync
+from ..exceptions import SmartpayError
+from ..models import OrderStatus, Token, TokenCharge, TokenChargeStatus, TokenStatus
 from . import policy
 from .events import send_after_commit, stop_token_charges
 
@@ -63,6 +41,11 @@ class Outcome:
     sent: bool = False
 
 
+def _db() -> str:
+    """The database charges are written to (reads that decide a write use it too)."""
+    return router.db_for_write(TokenCharge)
+
+
 def charge_status_for(order_status: str | None) -> str | None:
     """The charge status an order status settles, or ``None`` when it settles nothing yet."""
     if order_status in AUTHORIZED:
@@ -74,14 +57,18 @@ def charge_status_for(order_status: str | None) -> str | None:
     return None
 
 
-def run_charge(charge_id: int) -> Outcome:
-    """Claim, send and record one charge (the body of the ``process_charge`` task)."""
+def run_charge(charge_id: int, *, send: Callable[[TokenCharge], dict[str, Any]] | None = None) -> Outcome:
+    """Claim, send and record one charge (the body of the ``process_charge`` task).
+
+    ``send`` posts the claimed charge and returns Smartpay's order (default:
+    :func:`send_order`); tests pass their own to act between sending and recording.
+    """
     claimed = _claim(charge_id)
     if isinstance(claimed, Outcome):
         return claimed
     charge = claimed
     try:
-        data = _send(charge)
+        data = (send or send_order)(charge)
     except SmartpayError as exc:
         return _after_error(charge, exc)
     return record_order(charge, data, sent=True)
@@ -120,17 +107,15 @@ def _claim_pending(charge_id: int) -> TokenCharge | None:
     )
     if not claimed:
         return None
-    charge = fastrows.get_by_pk(TokenCharge, charge_id)  # the ORM's SELECT, compiled once
-    if charge is False:
-        charge = TokenCharge.objects.filter(pk=charge_id).first()
+    charge = TokenCharge.objects.using(_db()).filter(pk=charge_id).first()
     if charge is None or charge.status != TokenChargeStatus.PROCESSING or charge.claimed_at != now:
         return None
     return charge
 
 
 def _claim_locked(charge_id: int) -> TokenCharge | Outcome:
-    with transaction.atomic():
-        charge = TokenCharge.objects.select_for_update().filter(pk=charge_id).first()
+    with transaction.atomic(using=_db()):
+        charge = TokenCharge.objects.using(_db()).select_for_update().filter(pk=charge_id).first()
         if charge is None:
             logger.warning("smartpay: charge %s does not exist (deleted?)", charge_id)
             return Outcome("missing")
@@ -186,7 +171,8 @@ def _set_unknown(charge: TokenCharge) -> None:
     charge.claimed_at = None
 
 
-def _send(charge: TokenCharge) -> dict[str, Any]:
+def send_order(charge: TokenCharge) -> dict[str, Any]:
+    """``POST /orders`` for the charge, with its own key and reference."""
     return conf.get_client().create_order(
         token=charge.token_id,
         amount=charge.amount,
@@ -243,7 +229,7 @@ def _after_error(charge: TokenCharge, exc: SmartpayError) -> Outcome:
         logger.error(
             "smartpay: charge %s: its idempotency key was used for another request", charge.reference
         )
-    with transaction.atomic():
+    with transaction.atomic(using=_db()):
         updated = _claimed(charge).update(
             status=TokenChargeStatus.FAILED,
             error_code=code,
@@ -262,19 +248,14 @@ def _after_error(charge: TokenCharge, exc: SmartpayError) -> Outcome:
 
 def _refresh_token(token_id: str) -> None:
     """Best effort: learn the token's new status (a sync sends ``token_status_changed``)."""
-    from .. import services
-
     try:
-        services.sync_by_id(token_id)
+        sync.sync_by_id(token_id)
     except SmartpayError as exc:
         if exc.error_code == "token.not-found":
-            from ..models import Token
-            from ..sync import mark_token_deleted
-
             token = Token.objects.filter(smartpay_id=token_id).first()
-            if token is not None and token.status not in ("disabled", "deleted"):
+            if token is not None and token.status not in (TokenStatus.DISABLED, TokenStatus.DELETED):
                 # Smartpay no longer shows it at all: deleted (a disabled token is still readable).
-                mark_token_deleted(token)
+                sync.mark_token_deleted(token)
         else:
             logger.warning("smartpay: could not refresh token %s: %s", token_id, exc)
 
@@ -315,8 +296,8 @@ def _record(
     sent: bool,
 ) -> Outcome:
     """One try of :func:`record_order`: the order synced and the charge settled in one transaction."""
-    with transaction.atomic():
-        sync_object_in_transaction(data)
+    with transaction.atomic(using=_db()):
+        sync.sync_object_in_transaction(data)
         rows = TokenCharge.objects.filter(pk=charge.pk, **guard)
         if new_status is None:
             # The order exists but is not decided yet (never the case for token orders so far).

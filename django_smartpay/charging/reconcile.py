@@ -1,22 +1,8 @@
 """Reconciliation: settle charges whose task was lost or whose outcome is unknown.
 
-Run it periodically (the ``reconcile_charges`` task, or ``manage.py
-smartpay_reconcile``).  It never sends a charge after its key's window:
-
-- ``pending`` charges overdue by :data:`policy.LOST_AFTER` lost their task
-  message: a new one is sent (the claim makes an extra message harmless).
-- ``unknown`` charges, and ``processing`` charges whose claim is stale (their
-  worker died mid-request), are looked up at Smartpay **by reference**: one scan
-  of ``GET /orders`` (newest first) that stops at the oldest such charge's
-  creation time minus :data:`policy.RECONCILE_MARGIN`.
-
-  * Found: the order is synced and settles the charge (``succeeded``/``rejected``).
-  * Not found and the key's window is still open (before
-    :func:`policy.resend_deadline`): the charge goes back to ``pending`` and is
-    sent again with the same key — idempotent, so it cannot charge twice.
-  * Not found and the window is over (:func:`policy.window_end`): nothing was
-    charged; the charge becomes ``failed`` with code ``charge.no-order``.
-  * Otherwise (the last half hour of the window): left for the next run.
+Lost messages are sent again; unknown and stale charges are looked up at Smartpay by
+reference, resent with their key only while the key's window is open, and failed
+(nothing was charged) once it has closed.
 """
 
 from __future__ import annotations
@@ -26,7 +12,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +21,7 @@ from ..client.errors import SmartpayError
 from ..models import TokenCharge, TokenChargeStatus
 from ..sync import to_ms
 from . import policy
-from .create import enqueue_now
+from .dispatch import enqueue_now
 from .events import send_after_commit
 from .process import record_order
 
@@ -108,9 +94,10 @@ def _find_orders(charges: list[TokenCharge]) -> dict[str, dict[str, Any]]:
     """Smartpay orders carrying the charges' references (one newest-first scan, bounded in time)."""
     wanted = {charge.reference: charge for charge in charges}
     found: dict[str, dict[str, Any]] = {}
-    known = [charge for charge in charges if charge.order_id]
     client = conf.get_client()
-    for charge in known:
+    for charge in charges:
+        if not charge.order_id:
+            continue
         try:
             found[charge.reference] = client.get_order(charge.order_id)
         except SmartpayError as exc:
@@ -126,8 +113,10 @@ def _find_orders(charges: list[TokenCharge]) -> dict[str, dict[str, Any]]:
         if isinstance(created, int | float) and created < since:
             break
         reference = order.get("reference")
-        charge = wanted.get(reference) if reference in pending else None
-        if charge is None or order.get("tokenId") not in (None, charge.token_id):
+        if not isinstance(reference, str) or reference not in pending:
+            continue
+        match = wanted[reference]
+        if order.get("tokenId") not in (None, match.token_id):
             continue
         if reference in found:
             logger.error(
@@ -151,7 +140,7 @@ def _settle(charge: TokenCharge, order: dict[str, Any] | None, now: dt.datetime)
         return outcome.status if outcome.status in ("succeeded", "rejected", "failed") else "waiting"
     first = charge.first_attempt_at or charge.created
     if now >= policy.window_end(first):
-        with transaction.atomic():
+        with transaction.atomic(using=router.db_for_write(TokenCharge)):
             updated = TokenCharge.objects.filter(pk=charge.pk, **guard).update(
                 status=TokenChargeStatus.FAILED,
                 error_code=NO_ORDER_CODE,

@@ -1,14 +1,8 @@
 """Recurring charges: create, pause, resume and cancel schedules; charge the due ones.
 
-:func:`charge_due_schedules` is meant to run every few minutes (Celery beat, or
-``manage.py smartpay_charge_due`` from cron).  It works in batches
-(:mod:`.batches`): one short transaction each, with a constant number of SQL
-statements whatever its size, skipping rows another run holds.  A schedule
-produces at most one charge per period (a unique constraint).
-
-A schedule that fell behind (the scheduler was down) catches up within the same
-run, one period per batch: each missed period is charged once.  Resuming a paused
-schedule skips the periods missed while paused.
+Validation happens here, before anything is written, so every door (REST, admin,
+code) refuses a back-dated or out-of-range schedule the same way; a run charges a
+schedule at most once (:mod:`.batches`), whatever its rows say.
 """
 
 from __future__ import annotations
@@ -18,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +26,8 @@ from ..models import (
     TokenCharge,
     TokenChargeStatus,
 )
-from .batches import DEFAULT_BATCH_SIZE, charge_due_batch
+from ..models.charges import MAX_COUNT, MAX_INTERVAL_COUNT, default_time_zone
+from .batches import DEFAULT_BATCH_SIZE, charge_due_batch, series_of
 from .create import (
     CURRENCY,
     chargeable_token,
@@ -41,6 +36,9 @@ from .create import (
 )
 
 logger = logging.getLogger("django_smartpay.charging")
+
+#: How far in the past a schedule may start: the clocks of two servers may differ this much.
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def create_schedule(
@@ -59,14 +57,21 @@ def create_schedule(
     day_of_month: int | None = None,
     end_at: dt.datetime | None = None,
     max_count: int | None = None,
+    time_zone: str | None = None,
+    now: dt.datetime | None = None,
 ) -> ChargeSchedule:
     """Charge ``token`` every ``interval`` x ``interval_count``, first at ``start_at`` (default: now).
 
     ``interval`` is ``daily``, ``weekly``, ``monthly`` or ``every_n_days``
-    (``interval_count`` is the N).  Monthly schedules charge on ``day_of_month``
-    (default: the day of ``start_at``), moved to the month's last day when the
-    month is shorter.  The schedule ends after ``max_count`` charges or when the
-    next run would be after ``end_at``.  Validated like :func:`charge_token`.
+    (``interval_count`` is the N).  Periods follow the calendar of ``time_zone``
+    (default: the project's ``TIME_ZONE`` now), which the schedule keeps.  Monthly
+    schedules charge on ``day_of_month`` (default: the day of ``start_at``), moved
+    to the month's last day when the month is shorter.  The schedule ends after
+    ``max_count`` charges or when the next period would start after ``end_at``.
+
+    Raises :class:`SmartpayValidationError` for a start more than
+    :data:`CLOCK_SKEW` in the past, and for values out of range, besides what
+    :func:`charge_token` refuses.
     """
     row = chargeable_token(token)
     payload = validated_payload(
@@ -79,59 +84,103 @@ def create_schedule(
         capture_method=capture_method,
         metadata=metadata,
     )
-    if interval not in ScheduleInterval.values:
+    if not isinstance(interval, str) or interval not in ScheduleInterval.values:
         raise invalid(
             _("The interval must be one of %(choices)s.") % {"choices": ", ".join(ScheduleInterval.values)}
         )
-    if (
-        isinstance(interval_count, bool)
-        or not isinstance(interval_count, int)
-        or not 1 <= interval_count <= 366
-    ):
-        raise invalid(_("The interval count must be a whole number from 1 to 366."))
-    start = start_at or timezone.now()
-    if timezone.is_naive(start):
-        raise invalid(_("start_at must be an aware datetime."))
-    if interval == ScheduleInterval.MONTHLY:
-        day_of_month = day_of_month or scheduling.default_anchor_day(start)
-        if not 1 <= day_of_month <= 31:
-            raise invalid(_("The day of month must be from 1 to 31."))
-        # The first run is on the anchor day too.
-        start = scheduling.first_at_or_after(
-            scheduling.add_months(start, 0, day_of_month),
-            start,
-            interval,
-            interval_count,
-            anchor_day=day_of_month,
+    if not _whole(interval_count, 1, MAX_INTERVAL_COUNT):
+        raise invalid(
+            _("The interval count must be a whole number from 1 to %(max)d.") % {"max": MAX_INTERVAL_COUNT}
         )
-    elif day_of_month is not None:
+    if max_count is not None and not _whole(max_count, 1, MAX_COUNT):
+        raise invalid(
+            _("The maximum number of charges must be a whole number from 1 to %(max)d.") % {"max": MAX_COUNT}
+        )
+    if day_of_month is not None and interval != ScheduleInterval.MONTHLY:
         raise invalid(_("day_of_month applies to monthly schedules only."))
-    if end_at is not None and end_at < start:
+    if day_of_month is not None and not _whole(day_of_month, 1, 31):
+        raise invalid(_("The day of month must be a whole number from 1 to 31."))
+    zone_name = default_time_zone() if time_zone is None else time_zone
+    try:
+        tz = scheduling.zone(zone_name)
+    except scheduling.ScheduleError:
+        raise invalid(_("%(zone)r is not a known time zone.") % {"zone": zone_name}) from None
+    now = now or timezone.now()
+    start = _moment(start_at, "start_at", now) if start_at is not None else now
+    if start < now - CLOCK_SKEW:
+        raise invalid(
+            _("The schedule cannot start in the past (more than %(minutes)d minutes ago).")
+            % {"minutes": int(CLOCK_SKEW.total_seconds() // 60)}
+        )
+    if end_at is not None:
+        end_at = _moment(end_at, "end_at", now)
+    try:
+        series = scheduling.Series.of(
+            interval=interval,
+            count=interval_count,
+            time_zone=str(tz),
+            anchor_at=start,
+            day_of_month=day_of_month,
+        )
+        # Monthly: the first period is on the anchor day, this month or the next.
+        first_day = series.date_of(start)
+        if series.anchor_day is not None:
+            first_day = series.first_from(_month_start(first_day, series), start)
+        first = series.start(first_day)
+    except (ValueError, OverflowError):
+        raise invalid(_("The schedule's first period is out of range.")) from None
+    if first >= scheduling.LATEST:
+        raise invalid(_("The schedule's first period is out of range."))
+    if end_at is not None and end_at < first:
         raise invalid(_("The end is before the first run."))
-    if max_count is not None and (
-        isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 1
-    ):
-        raise invalid(_("The maximum number of charges must be a positive whole number."))
     return ChargeSchedule.objects.create(
         token=row,
         interval=interval,
         interval_count=interval_count,
-        day_of_month=day_of_month,
-        next_run_at=start,
+        day_of_month=series.anchor_day,
+        time_zone=str(tz),
+        anchor_at=first,
+        next_run_at=first,
         end_at=end_at,
         max_count=max_count,
         **payload,
     )
 
 
+def _whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _moment(value: object, name: str, now: dt.datetime) -> dt.datetime:
+    """An aware datetime before :data:`scheduling.LATEST`, or :class:`SmartpayValidationError`."""
+    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+        raise invalid(_("%(name)s must be an aware datetime.") % {"name": name})
+    try:
+        if value >= scheduling.LATEST:
+            raise invalid(_("%(name)s is too far in the future.") % {"name": name})
+    except OverflowError:
+        raise invalid(_("%(name)s is out of range.") % {"name": name}) from None
+    return value
+
+
+def _month_start(day: dt.date, series: scheduling.Series) -> dt.date:
+    """The period of ``day``'s month on the series' anchor day (possibly before ``day``)."""
+    assert series.anchor_day is not None
+    return day.replace(day=min(series.anchor_day, scheduling.days_in_month(day.year, day.month)))
+
+
+def _db() -> str:
+    return router.db_for_write(ChargeSchedule)
+
+
 def _schedule(schedule: ChargeSchedule | int) -> ChargeSchedule:
     pk = schedule.pk if isinstance(schedule, ChargeSchedule) else schedule
-    return ChargeSchedule.objects.select_for_update().get(pk=pk)
+    return ChargeSchedule.objects.using(_db()).select_for_update().get(pk=pk)
 
 
 def pause_schedule(schedule: ChargeSchedule | int, *, reason: str = "") -> ChargeSchedule:
     """Stop charging until :func:`resume_schedule`; charges already written go on."""
-    with transaction.atomic():
+    with transaction.atomic(using=_db()):
         row = _schedule(schedule)
         if row.status != ChargeScheduleStatus.ACTIVE:
             raise invalid(
@@ -149,7 +198,7 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
     Refused while the token cannot be charged.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(using=_db()):
         row = _schedule(schedule)
         if row.status != ChargeScheduleStatus.PAUSED:
             raise invalid(
@@ -157,9 +206,12 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
                 % {"status": row.get_status_display()}
             )
         chargeable_token(Token.objects.get(smartpay_id=row.token_id))
-        row.next_run_at = scheduling.first_at_or_after(
-            row.next_run_at, now, row.interval, row.interval_count, anchor_day=row.day_of_month
-        )
+        try:
+            series = series_of(row)
+            day = series.first_from(series.date_of(row.next_run_at), now)
+            row.next_run_at = series.start(day)
+        except (ValueError, OverflowError):
+            raise invalid(_("This schedule's periods are out of range; it cannot be resumed.")) from None
         row.status, row.status_reason = ChargeScheduleStatus.ACTIVE, ""
         if row.end_at is not None and row.next_run_at > row.end_at:
             row.status = ChargeScheduleStatus.COMPLETED
@@ -170,7 +222,7 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
 def cancel_schedule(schedule: ChargeSchedule | int) -> ChargeSchedule:
     """End the schedule for good and cancel its charges that were never sent."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(using=_db()):
         row = _schedule(schedule)
         if row.status in (ChargeScheduleStatus.CANCELED, ChargeScheduleStatus.COMPLETED):
             return row
@@ -186,9 +238,11 @@ def charge_due_schedules(
     *, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: int | None = None
 ) -> int:
     """Charge every due schedule, batch after batch; return the number of charges written."""
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError("batch_size must be a whole number of at least 1")
     now = now or timezone.now()
+    if timezone.is_naive(now):
+        raise ValueError("now must be an aware datetime")
     total = batches = 0
     while max_batches is None or batches < max_batches:
         result = charge_due_batch(now=now, batch_size=batch_size)

@@ -15,7 +15,10 @@ _ZERO = ALPHABET[0]
 
 
 def decode(text: str) -> bytes:
-    """Decode ``text``; raise :class:`ValueError` on a character outside the alphabet."""
+    """Decode ``text``; raise :class:`ValueError` on a character outside the alphabet.
+
+    The error does not quote the character: ``text`` is usually a signing secret.
+    """
     if not isinstance(text, str):
         raise TypeError("base62 text must be str")
     leading = len(text) - len(text.lstrip(_ZERO))
@@ -24,7 +27,7 @@ def decode(text: str) -> bytes:
         try:
             number = number * 62 + _INDEX[char]
         except KeyError:
-            raise ValueError(f"not a base62 character: {char!r}") from None
+            raise ValueError("not a base62 string: a character is outside A-Z, a-z, 0-9") from None
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
     return b"\x00" * leading + body
 

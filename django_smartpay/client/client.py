@@ -10,7 +10,16 @@ from typing import Any, Literal, Self
 import requests
 
 from . import validation as v
-from .constants import DEFAULT_API_BASE, ConstantsMixin
+from .constants import ConstantsMixin
+from .defaults import (
+    DEFAULT_API_BASE,
+    DEFAULT_BACKOFF_FACTOR,
+    DEFAULT_MAX_BACKOFF,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    Timeout,
+)
+from .errors import redact
 from .resources import (
     CheckoutSessionsMixin,
     CouponsMixin,
@@ -22,15 +31,7 @@ from .resources import (
     WebhookEndpointsMixin,
 )
 from .resources._base import ResourceBase
-from .transport import (
-    DEFAULT_BACKOFF_FACTOR,
-    DEFAULT_MAX_BACKOFF,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    Sleep,
-    Timeout,
-    Transport,
-)
+from .transport import Sleep, Transport
 
 
 class SmartpayClient(
@@ -108,6 +109,15 @@ class SmartpayClient(
         return self._transport.api_base
 
     @property
+    def timeout(self) -> tuple[float, float]:
+        """``(connect, read)`` seconds of every try."""
+        return self._transport.timeout
+
+    @property
+    def max_retries(self) -> int:
+        return self._transport.max_retries
+
+    @property
     def session(self) -> requests.Session:
         """The ``requests.Session`` used for every call."""
         return self._transport.session
@@ -148,4 +158,4 @@ class SmartpayClient(
         self.close()
 
     def __repr__(self) -> str:
-        return f"<SmartpayClient mode={self._mode} api_base={self._transport.api_base!r}>"
+        return f"<SmartpayClient mode={self._mode} api_base={redact(self._transport.api_base)!r}>"

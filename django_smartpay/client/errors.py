@@ -2,8 +2,8 @@
 
 Every error carries ``status_code`` (``None`` when nothing came back from the
 server), ``error_code`` (Smartpay's ``errorCode`` such as ``order.not-found``),
-``message`` and ``details``.  No error text ever contains a secret key: every
-message passes through :func:`redact`.
+``message`` and ``details``.  No error text ever contains a secret: every message
+and every detail passes through :func:`redact` / :func:`redact_value`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,39 @@ from __future__ import annotations
 import re
 from typing import Any
 
+MASK = "***"
 _SECRET_KEY = re.compile(r"sk_(?:test|live)_[0-9A-Za-z]+")
+#: ``Authorization: Basic <key>`` / ``Bearer <token>`` in an echoed header.
+_AUTHORIZATION = re.compile(r"(?i)\b(authorization\b[\"']?\s*[:=]\s*[\"']?(?:basic|bearer)?\s*)[^\s\"',;}]+")
+#: ``signingSecret=…``, ``"signing_secret": "…"``, ``secret: …``, ``password=…`` (JSON, query, text).
+_SECRET_FIELD = re.compile(
+    r"(?i)((?:signing[_-]?secret|[a-z_]*secret|password|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;}]+"
+)
+#: ``https://user:password@host``: credentials in a URL.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+_SECRET_NAME = re.compile(r"(?i)secret|password|authorization|api[_-]?key")
 
 
 def redact(text: str) -> str:
-    """Replace anything shaped like a Smartpay secret key with a placeholder."""
-    return _SECRET_KEY.sub("sk_***", text)
+    """Mask what looks like a secret: secret keys, secret fields, Authorization values, URL credentials."""
+    text = _SECRET_KEY.sub("sk_" + MASK, text)
+    text = _AUTHORIZATION.sub(r"\g<1>" + MASK, text)
+    text = _SECRET_FIELD.sub(r"\g<1>" + MASK, text)
+    return _URL_USERINFO.sub(r"\g<1>" + MASK + "@", text)
+
+
+def redact_value(value: Any) -> Any:
+    """:func:`redact` every string inside ``value``; mask whole values under secret-named keys."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {
+            key: MASK if isinstance(key, str) and _SECRET_NAME.search(key) else redact_value(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_value(item) for item in value]
+    return value
 
 
 class SmartpayError(Exception):
@@ -39,7 +66,7 @@ class SmartpayError(Exception):
         self.message = redact(str(message))
         self.status_code = status_code
         self.error_code = error_code if error_code is not None else self.default_error_code
-        self.details = list(details) if details else []
+        self.details = [redact_value(item) for item in details] if details else []
         #: The ``Idempotency-Key`` sent with the failed call, so the caller can retry it safely.
         self.idempotency_key = idempotency_key
         super().__init__(self.message)
@@ -142,4 +169,5 @@ __all__ = [
     "SmartpayValidationError",
     "WebhookSignatureError",
     "redact",
+    "redact_value",
 ]

@@ -99,7 +99,7 @@ def prune_none(value: Any) -> Any:
 
 def build_body(**fields: Any) -> dict[str, Any]:
     """A request body from snake_case keyword arguments: camelCase keys, no ``None``."""
-    return prune_none(camelize(fields))  # type: ignore[no-any-return]
+    return prune_none(camelize(fields))
 
 
 def merge_payload(
@@ -110,7 +110,7 @@ def merge_payload(
         raise v.fail(operation, f"payload must be a mapping, not {type(payload).__name__}")
     merged: dict[str, Any] = camelize(dict(payload or {}))
     merged.update(camelize(dict(fields)))
-    return prune_none(merged)  # type: ignore[no-any-return]
+    return prune_none(merged)
 
 
 def pop_idempotency_key(operation: str, data: dict[str, Any], given: str | None) -> str | None:

@@ -17,12 +17,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Final
 
-from . import base62
+from . import base62, defaults
 from .constants import HEADER_SIGNATURE, HEADER_SIGNATURE_TIMESTAMP
+from .defaults import DEFAULT_WEBHOOK_TOLERANCE as DEFAULT_TOLERANCE
 from .errors import WebhookSignatureError
-
-#: Seconds a signature timestamp may differ from now, either way (spec §11: ±5 minutes).
-DEFAULT_TOLERANCE: Final = 300
 
 ERROR_MISSING_HEADER: Final = "webhook.missing-header"
 ERROR_INVALID_TIMESTAMP: Final = "webhook.invalid-timestamp"
@@ -78,7 +76,7 @@ def verify_webhook(
     timestamp: str | None,
     signature: str | None,
     secrets: str | Iterable[str],
-    tolerance: int | None = DEFAULT_TOLERANCE,
+    tolerance: float | None = DEFAULT_TOLERANCE,
     now_ms: int | None = None,
 ) -> str:
     """Verify a webhook delivery from its raw body and headers; return the matching secret.
@@ -88,13 +86,16 @@ def verify_webhook(
     signing secret or several (during a rotation, or one per endpoint).  The timestamp is
     in milliseconds (values below 10**11 are read as seconds) and must be within
     ``tolerance`` seconds of ``now_ms`` (default: the clock), in the past or the future;
-    ``tolerance=None`` turns that check off.
+    ``tolerance=None`` turns that check off explicitly; any other value that is not a
+    positive, finite number of seconds (NaN, infinity, a bool, a string, a negative
+    number) raises :class:`ValueError` instead of weakening the check.
 
     Raises :class:`WebhookSignatureError` whose ``error_code`` says what failed
     (``webhook.missing-header``, ``webhook.invalid-timestamp``, ``webhook.invalid-signature``,
     ``webhook.timestamp-too-old``, ``webhook.timestamp-in-future``), and
     :class:`ValueError` when no secret is configured or one is not base62.
     """
+    limit = None if tolerance is None else defaults.webhook_tolerance(tolerance)
     secret_list = [secrets] if isinstance(secrets, str) else list(secrets)
     if not secret_list:
         raise ValueError("no webhook signing secret is configured")
@@ -122,19 +123,19 @@ def verify_webhook(
             matched = secret
     if matched is None:
         raise WebhookSignatureError(f"{HEADER_SIGNATURE} does not match any signing secret")
-    if tolerance is not None:
+    if limit is not None:
         sent_ms = int(stamp)
         if sent_ms < _SECONDS_LIMIT:
             sent_ms *= 1000
         now = int(time.time() * 1000) if now_ms is None else now_ms
-        if now - sent_ms > tolerance * 1000:
+        if now - sent_ms > limit * 1000:
             raise WebhookSignatureError(
-                f"{HEADER_SIGNATURE_TIMESTAMP} is more than {tolerance} s old",
+                f"{HEADER_SIGNATURE_TIMESTAMP} is more than {limit:g} s old",
                 error_code=ERROR_STALE_TIMESTAMP,
             )
-        if sent_ms - now > tolerance * 1000:
+        if sent_ms - now > limit * 1000:
             raise WebhookSignatureError(
-                f"{HEADER_SIGNATURE_TIMESTAMP} is more than {tolerance} s in the future",
+                f"{HEADER_SIGNATURE_TIMESTAMP} is more than {limit:g} s in the future",
                 error_code=ERROR_FUTURE_TIMESTAMP,
             )
     return matched

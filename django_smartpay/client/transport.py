@@ -23,14 +23,22 @@ import string
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import requests
 import urllib3.exceptions
 
 import django_smartpay
 
+from . import defaults
 from . import validation as v
+from .defaults import (
+    DEFAULT_BACKOFF_FACTOR,
+    DEFAULT_MAX_BACKOFF,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    Timeout,
+)
 from .errors import (
     SmartpayAuthenticationError,
     SmartpayConflictError,
@@ -42,20 +50,14 @@ from .errors import (
     SmartpayServerError,
     SmartpayTimeoutError,
     SmartpayValidationError,
-    redact,
+    redact_value,
 )
 from .payloads import prune_none
 
 logger = logging.getLogger("django_smartpay.client")
 
-Timeout = float | tuple[float, float]
 Sleep = Callable[[float], None]
-
-#: (connect, read) seconds.  The official Python SDK sets no timeout at all (spec §9 item 3).
-DEFAULT_TIMEOUT: Final[tuple[float, float]] = (5.0, 30.0)
-DEFAULT_MAX_RETRIES: Final = 3
-DEFAULT_BACKOFF_FACTOR: Final = 0.5
-DEFAULT_MAX_BACKOFF: Final = 20.0
+_T = TypeVar("_T")
 
 METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_KEY_LENGTH: Final = 40
@@ -164,17 +166,6 @@ def _parse_json(content: bytes) -> tuple[bool, Any]:
         return False, None
 
 
-def _redact_value(value: Any) -> Any:
-    """``redact`` every string inside ``value`` (a server may echo what it was sent)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: _redact_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redact_value(item) for item in value]
-    return value
-
-
 def error_from_response(
     status: int, reason: str | None, content: bytes, idempotency_key: str | None
 ) -> SmartpayError:
@@ -190,9 +181,9 @@ def error_from_response(
         message = body["message"] if isinstance(body.get("message"), str) else ""
         raw_details = body.get("details")
         if isinstance(raw_details, list):
-            details = _redact_value(raw_details)
+            details = redact_value(raw_details)
         elif raw_details is not None:
-            details = [_redact_value(raw_details)]
+            details = [redact_value(raw_details)]
         if status == 401 and not message:
             scheme, realm = body.get("scheme"), body.get("realm")
             message = f"{status_text}: the secret key was refused (scheme {scheme}, realm {realm})"
@@ -234,17 +225,11 @@ class Transport:
     ) -> None:
         if not isinstance(api_base, str) or not api_base.startswith(("https://", "http://")):
             raise ValueError("api_base must be an http(s) URL such as https://api.smartpay.co/v1")
-        _check_timeout(timeout)
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError("max_retries must be an int >= 0")
-        for name, value in (("backoff_factor", backoff_factor), ("max_backoff", max_backoff)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-                raise ValueError(f"{name} must be a number >= 0")
         self.api_base = api_base.rstrip("/")
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff_factor = float(backoff_factor)
-        self.max_backoff = float(max_backoff)
+        self.timeout = _option("timeout", defaults.timeout_pair, timeout)
+        self.max_retries = _option("max_retries", defaults.max_retries, max_retries)
+        self.backoff_factor = _option("backoff_factor", defaults.backoff, backoff_factor)
+        self.max_backoff = _option("max_backoff", defaults.backoff, max_backoff)
         self.user_agent = build_user_agent(user_agent)
         self._auth = _BasicRawKey(secret_key)
         self._owns_session = session is None
@@ -358,13 +343,9 @@ class Transport:
         return parsed
 
 
-def _check_timeout(timeout: object) -> None:
-    def positive(value: object) -> bool:
-        return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
-
-    if isinstance(timeout, tuple):
-        if len(timeout) == 2 and all(positive(part) for part in timeout):
-            return
-    elif positive(timeout):
-        return
-    raise ValueError("timeout must be seconds > 0 or a (connect, read) pair of them")
+def _option(name: str, parse: Callable[[object], _T], value: object) -> _T:
+    """``parse(value)``; its ``ValueError`` names the option."""
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} {exc}") from None

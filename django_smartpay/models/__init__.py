@@ -24,6 +24,9 @@ MODELS_BY_OBJECT = {
 
 __all__ = [
     "MODELS_BY_OBJECT",
+    "CaptureMethod",
+    "ChargeSchedule",
+    "ChargeScheduleStatus",
     "CheckoutSession",
     "CheckoutSessionMode",
     "Coupon",
@@ -36,19 +39,13 @@ __all__ = [
     "Refund",
     "RefundReason",
     "RefundStatus",
+    "ScheduleInterval",
     "SmartpayObject",
     "Token",
+    "TokenCharge",
+    "TokenChargeStatus",
     "TokenStatus",
     "WebhookEndpoint",
     "WebhookEvent",
     "WebhookEventStatus",
-]
-
-__all__ += [
-    "CaptureMethod",
-    "ChargeSchedule",
-    "ChargeScheduleStatus",
-    "ScheduleInterval",
-    "TokenCharge",
-    "TokenChargeStatus",
 ]

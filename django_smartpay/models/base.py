@@ -16,6 +16,7 @@ without a follow-up ``UPDATE``.  Consequences worth knowing:
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,8 +68,6 @@ def smartpay_link(model: str, related_name: str, verbose_name, column: str) -> m
 
 def user_link(related_name: str) -> models.ForeignKey:
     """A nullable link to the project's user model."""
-    from django.conf import settings
-
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -7,14 +7,16 @@ These rows are local state, not mirrors of Smartpay objects: a charge is written
 charge produced is linked by Smartpay id, like the mirrored models link to
 each other (:func:`~django_smartpay.models.base.smartpay_link`).
 
-A :class:`ChargeSchedule` produces at most one charge per period: the pair
-``(schedule, period)`` is unique, so a scheduler that runs twice, or two
-schedulers, cannot charge a period twice.
+A :class:`ChargeSchedule` produces at most one charge per period: a period is
+named by its date in the schedule's own time zone (``period_date``), and the pair
+``(schedule, period_date)`` is unique, so two schedulers, whatever their clocks
+or ``TIME_ZONE``, cannot charge a period twice.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .base import CURRENCY_MAX_LENGTH, smartpay_link
@@ -22,6 +24,19 @@ from .base import CURRENCY_MAX_LENGTH, smartpay_link
 #: Smartpay's limit on an order's ``reference`` (spec §3.2).
 CHARGE_REFERENCE_MAX_LENGTH = 40
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+#: Largest amount of one charge: Smartpay's own SDK types amounts as uint32 (spec §2).
+MAX_AMOUNT = 2**32 - 1
+#: Largest N of "every N days/weeks/months" (a year of days).
+MAX_INTERVAL_COUNT = 366
+#: Largest ``max_count``: the range of a ``PositiveIntegerField`` on every backend.
+MAX_COUNT = 2**31 - 1
+#: Longest IANA time zone name a schedule keeps (the longest today is 32 characters).
+TIME_ZONE_MAX_LENGTH = 64
+
+
+def default_time_zone() -> str:
+    """The project's ``TIME_ZONE`` when the schedule is created (it is kept from then on)."""
+    return timezone.get_default_timezone_name()
 
 
 class CaptureMethod(models.TextChoices):
@@ -112,6 +127,20 @@ class ChargeSchedule(ChargePayload):
         blank=True,
         help_text=_("Monthly schedules: the day to charge on, moved to the month's last day when shorter."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=TIME_ZONE_MAX_LENGTH,
+        default=default_time_zone,
+        editable=False,
+        help_text=_("The zone whose calendar the periods follow; kept whatever TIME_ZONE says later."),
+    )
+    anchor_at = models.DateTimeField(
+        _("first period"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The first period: its local time of day is the time of every period."),
+    )
     next_run_at = models.DateTimeField(_("next run"), db_index=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ChargeScheduleStatus.choices, default=ChargeScheduleStatus.ACTIVE
@@ -178,13 +207,21 @@ class TokenCharge(ChargePayload):
     period = models.DateTimeField(
         _("period"), null=True, blank=True, help_text=_("The scheduled time this charge is for.")
     )
+    period_date = models.DateField(
+        _("period date"),
+        null=True,
+        blank=True,
+        help_text=_("The period's date in the schedule's time zone: at most one charge per date."),
+    )
 
     class Meta:
         verbose_name = _("token charge")
         verbose_name_plural = _("token charges")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="smartpay_charge_status_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["schedule", "period"], name="smartpay_charge_one_per_period"),
+            models.UniqueConstraint(
+                fields=["schedule", "period_date"], name="smartpay_charge_one_per_period_date"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="smartpay_charge_amount_positive"),
         ]
 

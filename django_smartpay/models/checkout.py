@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..client import constants as c
 from .base import REFERENCE_MAX_LENGTH, SmartpayObject, smartpay_link, user_link
 
 
 class CheckoutSessionMode(models.TextChoices):
-    ORDER = "order", _("order")
-    TOKEN = "token", _("token")
+    ORDER = "order", _("order")  # a standard session: the API leaves ``mode`` out
+    TOKEN = c.CHECKOUT_MODE_TOKEN, _("token")
 
 
 class CheckoutSession(SmartpayObject):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..client import constants as c
 from .base import CURRENCY_MAX_LENGTH, SmartpayObject, smartpay_link
 
 
 class DiscountType(models.TextChoices):
-    AMOUNT = "amount", _("fixed amount")
-    PERCENTAGE = "percentage", _("percentage")
+    AMOUNT = c.COUPON_DISCOUNT_TYPE_AMOUNT, _("fixed amount")
+    PERCENTAGE = c.COUPON_DISCOUNT_TYPE_PERCENTAGE, _("percentage")
 
 
 class Redeemable(SmartpayObject):

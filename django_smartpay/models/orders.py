@@ -13,39 +13,42 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..client import constants as c
 from .base import CURRENCY_MAX_LENGTH, REFERENCE_MAX_LENGTH, SmartpayObject, smartpay_link, user_link
+
+# The values are the API's, defined once in :mod:`django_smartpay.client.constants`.
 
 
 class OrderStatus(models.TextChoices):
-    REQUIRES_AUTHORIZATION = "requires_authorization", _("requires authorization")
-    REQUIRES_CAPTURE = "requires_capture", _("requires capture")
-    SUCCEEDED = "succeeded", _("succeeded")
-    CANCELED = "canceled", _("canceled")
-    REJECTED = "rejected", _("rejected")
-    PENDING = "pending", _("pending")
-    FAILED = "failed", _("failed")
+    REQUIRES_AUTHORIZATION = c.ORDER_STATUS_REQUIRES_AUTHORIZATION, _("requires authorization")
+    REQUIRES_CAPTURE = c.ORDER_STATUS_REQUIRES_CAPTURE, _("requires capture")
+    SUCCEEDED = c.ORDER_STATUS_SUCCEEDED, _("succeeded")
+    CANCELED = c.ORDER_STATUS_CANCELED, _("canceled")
+    REJECTED = c.ORDER_STATUS_REJECTED, _("rejected")
+    PENDING = c.ORDER_STATUS_PENDING, _("pending")
+    FAILED = c.ORDER_STATUS_FAILED, _("failed")
 
 
 class PaymentStatus(models.TextChoices):
-    PROCESSED = "processed", _("processed")
-    REFUNDED = "refunded", _("refunded")
+    PROCESSED = c.PAYMENT_STATUS_PROCESSED, _("processed")
+    REFUNDED = c.PAYMENT_STATUS_REFUNDED, _("refunded")
 
 
 class RefundStatus(models.TextChoices):
-    SUCCEEDED = "succeeded", _("succeeded")
-    FAILED = "failed", _("failed")
+    SUCCEEDED = c.REFUND_STATUS_SUCCEEDED, _("succeeded")
+    FAILED = c.REFUND_STATUS_FAILED, _("failed")
 
 
 class RefundReason(models.TextChoices):
-    REQUESTED_BY_CUSTOMER = "requested_by_customer", _("requested by customer")
-    FRAUDULENT = "fraudulent", _("fraudulent")
+    REQUESTED_BY_CUSTOMER = c.REFUND_REQUEST_BY_CUSTOMER, _("requested by customer")
+    FRAUDULENT = c.REFUND_FRAUDULENT, _("fraudulent")
 
 
 class Charge(SmartpayObject):
     """Abstract: the columns orders, payments and refunds share."""
 
     amount = models.PositiveBigIntegerField(_("amount"), default=0)
-    currency = models.CharField(_("currency"), max_length=CURRENCY_MAX_LENGTH, default="JPY")
+    currency = models.CharField(_("currency"), max_length=CURRENCY_MAX_LENGTH, default=c.CURRENCY_JPY)
     reference = models.CharField(_("reference"), max_length=REFERENCE_MAX_LENGTH, blank=True, db_index=True)
     description = models.CharField(_("description"), max_length=255, blank=True)
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..client import constants as c
 from .base import REFERENCE_MAX_LENGTH, SmartpayObject, user_link
 
 
 class TokenStatus(models.TextChoices):
-    REQUIRES_AUTHORIZATION = "requires_authorization", _("requires authorization")
-    ACTIVE = "active", _("active")
-    REJECTED = "rejected", _("rejected")
-    DISABLED = "disabled", _("disabled")
-    DELETED = "deleted", _("deleted")
+    REQUIRES_AUTHORIZATION = c.TOKEN_STATUS_REQUIRES_AUTHORIZATION, _("requires authorization")
+    ACTIVE = c.TOKEN_STATUS_ACTIVE, _("active")
+    REJECTED = c.TOKEN_STATUS_REJECTED, _("rejected")
+    DISABLED = c.TOKEN_STATUS_DISABLED, _("disabled")
+    DELETED = c.TOKEN_STATUS_DELETED, _("deleted")
 
 
 class Token(SmartpayObject):

@@ -238,13 +238,14 @@ class Application:
             try:
                 record, stored = sim.idempotency.begin(account.key, key, method, path, fingerprint(body))
             except ApiError as error:
-                return self._logged(Response.error(error), method, path, key, account.key, error=error)
+                return self._logged(Response.error(error), method, path, key, account.label, error=error)
             if record is None:
                 replay = Response(
                     stored.status, stored.body, [*stored.headers, ("Idempotent-Replayed", "true")]
                 )
-                return self._logged(replay, method, path, key, account.key, replayed=True)
+                return self._logged(replay, method, path, key, account.label, replayed=True)
         pause.wait()  # inside the idempotency "in progress" window
+        sim.faults.wait_at_holds(method, path)
         ctx: Ctx | None = None
         try:
             response, ctx = self._run(handler, auth, account, call)
@@ -253,16 +254,16 @@ class Application:
         except shopper.Unauthorized:
             response = Response.unauthorized()
         except Exception:
-            if record is not None:
+            if record is not None and account is not None and key is not None:
                 sim.idempotency.abandon(account.key, key, record)
             raise
-        if record is not None:
+        if record is not None and account is not None and key is not None:
             if response.status >= 500:
                 sim.idempotency.abandon(account.key, key, record)
             else:
                 sim.idempotency.finish(account.key, key, record, response)
         touched = ctx.touched if ctx is not None else []
-        return self._logged(response, method, path, key, account.key if account else None, touched=touched)
+        return self._logged(response, method, path, key, account.label if account else None, touched=touched)
 
     def _run(
         self, handler: Callable[..., Any], auth: str, account: Any, call: Call

@@ -192,6 +192,6 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
             idempotency_key=None,
             status=303,
             object_ids=ctx.touched,
-            account=account.key,
+            account=account.label,
         )
     return Response.redirect(session["successUrl"] if action == "approve" else session["cancelUrl"])

@@ -1,5 +1,8 @@
 """The control API under ``/_simulator/`` (JSON, no authentication; for local use only).
 
+It never shows a key or a secret in full: accounts appear as labels (``acct_test_…``, see
+:func:`.store.account_label`) and signing secrets masked, and nothing is searched by a secret.
+
 =========================================================  ==========================================
 ``POST /_simulator/reset``                                 wipe all state
 ``GET|POST|DELETE /_simulator/faults``                     list / add (body: the ``faults.add`` keyword
@@ -7,8 +10,8 @@
 ``DELETE /_simulator/faults/{id}``                         remove one rule
 ``POST /_simulator/faults/seed``                           ``{"seed": n}``: reseed fault probabilities
 ``GET /_simulator/ledger``                                 every mutating request
-``GET /_simulator/objects?kind=&account=``                 every object created (``account`` = secret key)
-``GET /_simulator/objects/{id}``                           one stored object
+``GET /_simulator/objects?kind=&account=``                 every object created (``account``: a label, ``acct_…``)
+``GET /_simulator/objects/{id}``                           one stored object (secrets masked)
 ``GET /_simulator/clock``, ``POST /_simulator/clock/advance``  ``{"seconds": n}``; ``POST …/clock/set`` ``{"ms": n}``
 ``GET /_simulator/webhooks/deliveries``                    delivery log (``?event=evt_…``)
 ``POST /_simulator/webhooks/deliveries/{id}/redeliver``    one more attempt now
@@ -28,6 +31,7 @@ from urllib.parse import parse_qsl
 from .errors import ApiError, invalid, route_not_found
 from .inputs import parse_json, read_body
 from .response import Response
+from .store import mask_secret
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -58,6 +62,29 @@ def _add_fault(sim: Simulator, body: dict[str, Any]) -> Response:
     except (TypeError, ValueError) as exc:
         raise invalid([str(exc)]) from None
     return Response.json(200, {"id": rule_id, "rules": sim.faults.rules()})
+
+
+#: Object fields that hold secrets: masked in every control answer.
+SECRET_FIELDS = frozenset({"signingSecret"})
+
+
+def masked(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` with its secret fields masked (the API itself, authenticated by the key, shows them)."""
+    return {
+        key: mask_secret(value) if key in SECRET_FIELDS and isinstance(value, str) else value
+        for key, value in obj.items()
+    }
+
+
+def _objects(sim: Simulator, label: str | None, kind: str | None) -> Response:
+    if label is None:
+        found = sim.objects(None, kind)
+    else:
+        if not label.startswith(("acct_test_", "acct_live_")):
+            raise invalid(["account takes an account label (acct_test_… or acct_live_…), never a key"])
+        account = sim.store.by_label(label)
+        found = [] if account is None else sim.objects(account.key, kind)
+    return Response.json(200, {"data": [masked(obj) for obj in found]})
 
 
 def _number(body: dict[str, Any], key: str) -> float:
@@ -120,12 +147,10 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
         case ("GET", "ledger"):
             return Response.json(200, {"data": sim.ledger.snapshot()})
         case ("GET", "objects"):
-            return Response.json(
-                200, {"data": sim.objects(query.get("account") or None, query.get("kind") or None)}
-            )
+            return _objects(sim, query.get("account") or None, query.get("kind") or None)
         case ("GET", "objects", object_id):
             try:
-                return Response.json(200, sim.get_object(object_id))
+                return Response.json(200, masked(sim.get_object(object_id)))
             except KeyError:
                 raise ApiError(404, "object.not-found", f"No object {object_id}") from None
         case ("GET", "clock"):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from django_smartpay.client import base62
+from django_smartpay.client.errors import redact
 
 if TYPE_CHECKING:
     from .simulator import Simulator
@@ -85,7 +86,7 @@ class Delivery:
             "event": self.event_id,
             "eventType": self.event_type,
             "endpoint": self.endpoint_id,
-            "account": self.account.key,
+            "account": self.account.label,
             "status": self.status,
             "createdAt": self.created_at,
             "nextAttemptAt": self.next_at,
@@ -184,7 +185,7 @@ class Deliveries:
                 if not 200 <= status < 300:
                     error = f"HTTP {status}"
             except Exception as exc:  # the receiver's failure is data for the log, not ours
-                error = f"{type(exc).__name__}: {exc}"
+                error = redact(f"{type(exc).__name__}: {exc}")
         ok = error is None
         with self._lock:
             record = {
@@ -192,7 +193,7 @@ class Deliveries:
                 "event": item.event_id,
                 "eventType": item.event_type,
                 "endpoint": item.endpoint_id,
-                "url": url,
+                "url": redact(url),  # credentials in an endpoint URL are not shown
                 "attempt": len(item.attempts) + 1,
                 "manual": manual,
                 "time": int(timestamp),

@@ -10,7 +10,8 @@ A rule matches a request by method (``"*"`` = any) and path (an :mod:`fnmatch` p
   server closes the connection, the in-process adapter raises ``ConnectionError``.
 
 ``count`` limits how many times a rule fires (``None`` = forever); ``probability`` makes each
-match fire at random, from a generator seeded with the simulator's ``seed``.
+match fire at random, from a generator seeded with the simulator's ``seed``.  A :class:`Hold`
+stops matching requests inside that window until released, so tests order events without sleeping.
 """
 
 from __future__ import annotations
@@ -40,9 +41,35 @@ class FaultRule:
         return (self.method == "*" or self.method == method) and fnmatch.fnmatchcase(path, self.path)
 
 
+class Hold:
+    """Matching requests wait inside the idempotency "in progress" window until :meth:`release`.
+
+    ``entered`` is set when the first one arrives there; after :meth:`release` (or ``timeout``
+    seconds, so a forgotten hold cannot hang a test run) every matching request goes through.
+    """
+
+    def __init__(self, method: str, path: str, timeout: float = 30.0) -> None:
+        self.method = method
+        self.path = path
+        self.timeout = timeout
+        self.entered = threading.Event()
+        self._released = threading.Event()
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method == "*" or self.method == method) and fnmatch.fnmatchcase(path, self.path)
+
+    def wait(self) -> None:
+        self.entered.set()
+        self._released.wait(self.timeout)
+
+    def release(self) -> None:
+        self._released.set()
+
+
 class Faults:
     def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
+        self._holds: list[Hold] = []
         self._rules: list[FaultRule] = []
         self._next = 1
         self._seed = seed
@@ -100,8 +127,27 @@ class Faults:
         with self._lock:
             self._rules.clear()
 
+    def hold(self, method: str, path: str, timeout: float = 30.0) -> Hold:
+        """Hold requests matching ``method`` and ``path`` (as for rules) until the hold is released."""
+        hold = Hold(method, path, timeout)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
+    def wait_at_holds(self, method: str, path: str) -> None:
+        """Called by the app inside the "in progress" window: wait at every matching hold."""
+        if not self._holds:
+            return
+        with self._lock:
+            holds = [hold for hold in self._holds if hold.matches(method, path)]
+        for hold in holds:
+            hold.wait()
+
     def reset(self) -> None:
         with self._lock:
+            for hold in self._holds:
+                hold.release()
+            self._holds.clear()
             self._rules.clear()
             self._next = 1
             self.rng = random.Random(self._seed)

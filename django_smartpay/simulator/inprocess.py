@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import requests
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from .app import READ_TIMEOUT_KEY
 
@@ -42,7 +41,9 @@ def _body_bytes(body: Any) -> bytes:
     return b"".join(part if isinstance(part, bytes) else str(part).encode() for part in body)
 
 
-class InProcessAdapter(BaseAdapter):
+class InProcessAdapter(HTTPAdapter):
+    """Never opens a connection: :meth:`send` calls the app; the answer is built by ``build_response``."""
+
     def __init__(self, sim: Simulator) -> None:
         super().__init__()
         self.sim = sim
@@ -95,18 +96,17 @@ class InProcessAdapter(BaseAdapter):
             self.sim.after_request()
 
     def _build(self, request: requests.PreparedRequest, result: Any) -> requests.Response:
-        response = requests.Response()
-        response.status_code = result.status
-        response.headers = CaseInsensitiveDict(result.headers)
-        response.encoding = get_encoding_from_headers(response.headers)
-        response.raw = io.BytesIO(result.body)
-        response._content = result.body
-        response._content_consumed = True
-        response.reason = result.status_line().partition(" ")[2]
-        response.url = request.url or ""
-        response.request = request
-        response.connection = self
-        return response
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(result.body),
+            headers=dict(result.headers),  # the simulator never repeats a header
+            status=result.status,
+            reason=result.status_line().partition(" ")[2],
+            preload_content=False,
+            decode_content=False,
+            request_method=request.method,
+            request_url=request.url,
+        )
+        return self.build_response(request, raw)
 
     def close(self) -> None:
         """Nothing to release: there is no connection pool."""

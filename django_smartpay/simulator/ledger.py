@@ -3,7 +3,8 @@
 ``sim.ledger`` is a plain list (cleared in place by ``reset()``); each entry is
 ``{"seq", "time", "method", "path", "idempotency_key", "status", "errorCode", "replayed",
 "object_ids", "account", "fault"}``.  ``object_ids`` are the objects the request created or
-changed, ``account`` the secret key (``None`` for shopper/Bearer and unauthenticated calls).
+changed, ``account`` the label of the key's account (``acct_test_…``, never the key itself;
+``None`` for shopper/Bearer and unauthenticated calls).
 """
 
 from __future__ import annotations

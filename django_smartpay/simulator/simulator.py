@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from ..client.defaults import SIMULATOR_ORIGIN
 from . import delivery
 from .app import Application
 from .clock import Clock
@@ -31,9 +32,9 @@ from .idempotency import Idempotency
 from .inprocess import InProcessAdapter
 from .ledger import Ledger
 from .resources import orders, tokens
-from .store import Store
+from .store import Store, account_label
 
-DEFAULT_ORIGIN = "http://smartpay.simulator"
+DEFAULT_ORIGIN = SIMULATOR_ORIGIN
 
 
 class Simulator:
@@ -104,7 +105,13 @@ class Simulator:
             self.clock.reset()
 
     def objects(self, account_key: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every object (of the account of ``account_key``, of ``kind``); in-process only, never over HTTP."""
         return self.store.objects(account_key, kind)
+
+    @staticmethod
+    def account_label(key: str) -> str:
+        """The non-secret label the ledger and the control API show for the account of ``key``."""
+        return account_label(key)
 
     def get_object(self, object_id: str) -> dict[str, Any]:
         """A copy of the stored (unexpanded) object; ``KeyError`` if no account has it."""

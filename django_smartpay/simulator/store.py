@@ -8,6 +8,7 @@ amounts, original order amounts, …) lives beside it in ``Account.internal``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import random
 import secrets
 import threading
@@ -34,11 +35,26 @@ KIND_ALIASES = {
 }
 
 
+def account_label(key: str) -> str:
+    """The non-secret name of the account of a secret key: ``acct_<mode>_<16 hex of its SHA-256>``.
+
+    The control API, the ledger and the simulator's pages show this, never the key.
+    """
+    mode = "live" if key.startswith("sk_live_") else "test"
+    return f"acct_{mode}_{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
+
+
+def mask_secret(value: str) -> str:
+    """A secret shown by the control API: its last four characters at most, never all of it."""
+    return "***" + value[-4:] if len(value) >= 16 else "***"
+
+
 class Account:
     """Everything one secret key owns.  Objects of one key are invisible to every other key."""
 
     def __init__(self, key: str) -> None:
         self.key = key
+        self.label = account_label(key)
         self.live = key.startswith("sk_live_")
         self.mode = "live" if self.live else "test"
         self.objects: dict[str, dict[str, Any]] = {}
@@ -53,8 +69,8 @@ class Account:
         self.page_tokens: dict[str, tuple[str, int | None]] = {}
         self.page_token_of: dict[tuple[str, int | None], str] = {}
 
-    def get(self, object_id: str, object_name: str) -> dict[str, Any] | None:
-        obj = self.objects.get(object_id)
+    def get(self, object_id: str | None, object_name: str) -> dict[str, Any] | None:
+        obj = self.objects.get(object_id) if object_id is not None else None
         if obj is None or obj.get("object") != object_name:
             return None
         return obj
@@ -83,6 +99,11 @@ class Store:
             with self.lock:
                 account = self.accounts.setdefault(key, Account(key))
         return account
+
+    def by_label(self, label: str) -> Account | None:
+        """The account whose :func:`account_label` is ``label`` (``None`` if there is none)."""
+        with self.lock:
+            return next((account for account in self.accounts.values() if account.label == label), None)
 
     def random_string(self, length: int = ID_LENGTH) -> str:
         return "".join(self.rng.choices(ID_ALPHABET, k=length))

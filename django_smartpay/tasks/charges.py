@@ -1,7 +1,8 @@
 """Celery tasks of token charges (they work with any Celery app: ``shared_task``).
 
 Tasks take primary keys only and are enqueued after commit
-(:func:`django_smartpay.charging.enqueue_on_commit`).  Their names are stable:
+(:func:`django_smartpay.charging.enqueue_on_commit`, which refers to them by these
+names, :mod:`django_smartpay.charging.dispatch`).  Their names are stable:
 
 ``django_smartpay.tasks.process_charge(charge_id)``
     Claim, send and record one :class:`~django_smartpay.models.TokenCharge`.
@@ -46,6 +47,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.db import DatabaseError
 
 from .. import charging
 
@@ -53,7 +55,14 @@ from .. import charging
 @shared_task(bind=True, name="django_smartpay.tasks.process_charge", ignore_result=True, max_retries=None)
 def process_charge(self: Any, charge_id: int) -> str:
     """Send one charge; retry it later when Smartpay could not be reached or asked to wait."""
-    outcome = charging.run_charge(charge_id)
+    try:
+        outcome = charging.run_charge(charge_id)
+    except DatabaseError as exc:
+        # The database failed around the request (its outcome may be recorded nowhere yet):
+        # run again later; the next run waits out this run's claim, then resends the same key.
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=charging.policy.retry_delay(self.request.retries + 1)) from exc
     if outcome.retry_in is None:
         return outcome.status
     if self.request.is_eager:
@@ -75,7 +84,7 @@ def dispatch_charges(charge_ids: list[int]) -> int:
 
 
 @shared_task(name="django_smartpay.tasks.charge_due_schedules", ignore_result=True)
-def charge_due_schedules(batch_size: int = charging.batches.DEFAULT_BATCH_SIZE) -> int:
+def charge_due_schedules(batch_size: int = charging.DEFAULT_BATCH_SIZE) -> int:
     """Write (and enqueue) the charges of every due schedule; return how many."""
     return charging.charge_due_schedules(batch_size=batch_size)
 

@@ -105,7 +105,7 @@ class SmartpayObjectFactory(DjangoModelFactory):
 
     test = True
     metadata = factory.LazyFunction(dict)
-    smartpay_created = factory.LazyFunction(now_ms)
+    smartpay_created: factory.declarations.BaseDeclaration = factory.LazyFunction(now_ms)
     smartpay_updated = factory.SelfAttribute("smartpay_created")
 
     @classmethod

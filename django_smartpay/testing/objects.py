@@ -13,14 +13,24 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
-
+from ..client import base62
+from ..models import (
+    CheckoutSession,
+    Coupon,
+    Order,
+    Payment,
+    PromotionCode,
+    Refund,
+    SmartpayObject,
+    Token,
+    WebhookEndpoint,
+)
+from ..models.discounts import Redeemable
+from ..simulator.store import ID_ALPHABET, ID_LENGTH
 from ..sync import to_ms
 
 #: Smartpay's base62 alphabet for signing secrets (spec §7.2); ids use any of [0-9A-Za-z].
-SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-ID_LENGTH = 22
+SECRET_ALPHABET = base62.ALPHABET
 
 #: A Tokyo address in the shape ``shippingInfo.address`` takes.
 ADDRESS: dict[str, str] = {
@@ -44,7 +54,7 @@ def smartpay_id(prefix: str, *, live: bool = False, rng: random.Random | None = 
     return f"{prefix}_{'live' if live else 'test'}_{random_string(rng=rng)}"
 
 
-def _common(row: models.Model) -> dict[str, Any]:
+def _common(row: SmartpayObject) -> dict[str, Any]:
     data: dict[str, Any] = {"id": row.smartpay_id, "object": row.api_object, "test": row.test}
     created, updated = to_ms(row.smartpay_created), to_ms(row.smartpay_updated)
     if created is not None:
@@ -61,13 +71,13 @@ def _optional(data: dict[str, Any], **values: Any) -> dict[str, Any]:
     return data
 
 
-def _charge(row: models.Model) -> dict[str, Any]:
+def _charge(row: Order | Payment | Refund) -> dict[str, Any]:
     data = _common(row)
     data.update(amount=row.amount, currency=str(row.currency), status=str(row.status))
     return _optional(data, reference=row.reference, description=row.description)
 
 
-def _order(row: models.Model) -> dict[str, Any]:
+def _order(row: Order) -> dict[str, Any]:
     data = _charge(row)
     previous = row.data or {}
     data["lineItems"] = list(previous.get("lineItems") or [smartpay_id("li", live=not row.test)])
@@ -80,7 +90,7 @@ def _order(row: models.Model) -> dict[str, Any]:
     return _optional(data, expiresAt=to_ms(row.expires_at), tokenId=row.token_id)
 
 
-def _payment(row: models.Model) -> dict[str, Any]:
+def _payment(row: Payment) -> dict[str, Any]:
     data = _charge(row)
     data["order"] = row.order_id
     data["lineItems"] = list((row.data or {}).get("lineItems") or [])
@@ -88,18 +98,18 @@ def _payment(row: models.Model) -> dict[str, Any]:
     return data
 
 
-def _refund(row: models.Model) -> dict[str, Any]:
+def _refund(row: Refund) -> dict[str, Any]:
     data = _charge(row)
     data.update(payment=row.payment_id, reason=str(row.reason))
     data["lineItems"] = list((row.data or {}).get("lineItems") or [])
     return data
 
 
-def _token(row: models.Model) -> dict[str, Any]:
+def _token(row: Token) -> dict[str, Any]:
     return _optional({**_common(row), "status": str(row.status)}, reference=row.reference)
 
 
-def _checkout_session(row: models.Model) -> dict[str, Any]:
+def _checkout_session(row: CheckoutSession) -> dict[str, Any]:
     previous = row.data or {}
     data = _common(row)
     data["url"] = row.url
@@ -113,7 +123,7 @@ def _checkout_session(row: models.Model) -> dict[str, Any]:
     return _optional(data, reference=row.reference)
 
 
-def _redeemable(row: models.Model) -> dict[str, Any]:
+def _redeemable(row: Redeemable) -> dict[str, Any]:
     data = {**_common(row), "active": row.active, "redemptionCount": row.redemption_count}
     return _optional(
         data,
@@ -123,18 +133,19 @@ def _redeemable(row: models.Model) -> dict[str, Any]:
     )
 
 
-def _coupon(row: models.Model) -> dict[str, Any]:
+def _coupon(row: Coupon) -> dict[str, Any]:
     data = _redeemable(row)
     data.update(name=row.name, discountType=str(row.discount_type), sponsored=row.sponsored)
-    percentage = row.discount_percentage
-    if isinstance(percentage, Decimal):
-        percentage = int(percentage) if percentage == percentage.to_integral_value() else float(percentage)
+    stored = row.discount_percentage
+    percentage: int | float | None = None
+    if isinstance(stored, Decimal):
+        percentage = int(stored) if stored == stored.to_integral_value() else float(stored)
     return _optional(
         data, discountAmount=row.discount_amount, discountPercentage=percentage, description=row.description
     )
 
 
-def _promotion_code(row: models.Model) -> dict[str, Any]:
+def _promotion_code(row: PromotionCode) -> dict[str, Any]:
     data = _redeemable(row)
     data.update(
         code=row.code,
@@ -144,7 +155,7 @@ def _promotion_code(row: models.Model) -> dict[str, Any]:
     return _optional(data, coupon=row.coupon_id, minimumAmount=row.minimum_amount)
 
 
-def _webhook_endpoint(row: models.Model) -> dict[str, Any]:
+def _webhook_endpoint(row: WebhookEndpoint) -> dict[str, Any]:
     data = {**_common(row), "url": row.url, "active": row.active}
     data["eventSubscriptions"] = list(row.event_subscriptions or [])
     return _optional(data, description=row.description)
@@ -162,7 +173,7 @@ RENDERERS: dict[str, Callable[[Any], dict[str, Any]]] = {
 }
 
 
-def api_object(row: models.Model) -> dict[str, Any]:
+def api_object(row: SmartpayObject) -> dict[str, Any]:
     """The API object (unexpanded) that ``row`` mirrors, built from its columns.
 
     Fields that have no column (an order's line items and shipping information,

@@ -221,5 +221,5 @@ def test_connection_and_timeout_errors_do_not_carry_the_key(make_client, server)
 def test_client_repr_hides_the_key():
     client = SmartpayClient(SECRET_KEY)
     assert SECRET_KEY not in repr(client)
-    assert SECRET_KEY not in repr(client._transport._auth)
+    assert SECRET_KEY not in repr(vars(client))  # nor in the repr of anything it holds
     client.close()

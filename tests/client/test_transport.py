@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import inspect
 import string
 import time
 
@@ -301,12 +302,10 @@ def test_query_parameters_drop_none(client, server):
 
 def test_default_timeout_is_connect_and_read():
     client = SmartpayClient(SECRET_KEY)
-    assert client._transport.timeout == (5.0, 30.0)
+    assert client.timeout == (5.0, 30.0) and client.max_retries == 2
     assert client.api_base == "https://api.smartpay.co/v1"
     client.close()
 
 
 def test_sleep_defaults_to_time_sleep():
-    client = SmartpayClient(SECRET_KEY)
-    assert client._transport._sleep is time.sleep
-    client.close()
+    assert inspect.signature(SmartpayClient).parameters["sleep"].default is time.sleep

@@ -37,8 +37,10 @@ def test_ledger_and_objects(api: Api) -> None:
         ("POST", "/v1/coupons", "k1", 200),
         ("POST", "/v1/coupons", None, 200),
     ]
-    assert ledger[0]["account"] == api.key and ledger[0]["object_ids"][0].startswith("coupon_test_")
-    mine = control(api, "GET", f"/objects?kind=coupon&account={api.key}").json()["data"]
+    label = api.sim.account_label(api.key)
+    assert ledger[0]["account"] == label and ledger[0]["object_ids"][0].startswith("coupon_test_")
+    assert label.startswith("acct_test_") and api.key not in str(ledger)
+    mine = control(api, "GET", f"/objects?kind=coupon&account={label}").json()["data"]
     assert [c["id"] for c in mine] == ledger[0]["object_ids"]
     assert len(control(api, "GET", "/objects?kind=coupons").json()["data"]) == 2
     one = control(api, "GET", f"/objects/{mine[0]['id']}")
@@ -116,3 +118,42 @@ def test_plain_wsgi_call_and_delivery_on_close(sim: Simulator) -> None:
     assert status == "200 OK" and payload.startswith(b'{"id":"coupon_test_')
     assert received == ["https://hooks.example.jp/x"]
     assert sim.wsgi_app is sim.app and call("GET", "/v1/nothing")[0] == "404 Not Found"
+
+
+def test_control_api_never_shows_or_searches_by_a_key_or_a_secret(api: Api) -> None:
+    endpoint = api.post(
+        "/webhook-endpoints", {"url": "https://shop.example/hook", "eventSubscriptions": ["order.authorized"]}
+    ).json()
+    secret = endpoint["signingSecret"]  # the API itself, authenticated by the key, returns it
+    api.post("/coupons", COUPON)
+    answers = [
+        control(api, "GET", "/ledger"),
+        control(api, "GET", "/objects"),
+        control(api, "GET", "/objects?kind=webhook-endpoints"),
+        control(api, "GET", f"/objects/{endpoint['id']}"),
+        control(api, "GET", "/webhooks/deliveries"),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert api.key not in answer.text and secret not in answer.text
+    shown = control(api, "GET", f"/objects/{endpoint['id']}").json()["signingSecret"]
+    assert shown.startswith("***") and len(shown) <= 7
+    # Searching by the key (or a prefix of it) is refused, not answered.
+    for probe in (api.key, api.key[:9], "sk_test_"):
+        refused = control(api, "GET", f"/objects?account={probe}")
+        assert refused.status_code == 400 and api.key not in refused.text
+    other = api.sim.account_label("sk_test_someoneElse")
+    assert control(api, "GET", f"/objects?account={other}").json()["data"] == []
+
+
+def test_delivery_log_hides_credentials_of_an_endpoint_url(api: Api) -> None:
+    api.sim.webhook_sender = lambda url, headers, body: 500
+    api.post(
+        "/webhook-endpoints",
+        {"url": "https://hook:CredentialInUrl99@shop.example/hook", "eventSubscriptions": ["coupon.created"]},
+    )
+    api.post("/coupons", COUPON)
+    log = control(api, "GET", "/webhooks/deliveries")
+    attempts = [attempt for delivery in log.json()["data"] for attempt in delivery["attempts"]]
+    assert attempts and "CredentialInUrl99" not in log.text
+    assert attempts[0]["url"] == "https://***@shop.example/hook"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from .conftest import Api
 
@@ -40,12 +39,13 @@ def test_same_key_different_body_is_a_conflict(api: Api) -> None:
 
 
 def test_same_key_while_running_is_in_progress(api: Api) -> None:
-    api.sim.faults.add(method="POST", path="/v1/coupons", status=None, latency=0.5, count=1)
+    hold = api.sim.faults.hold("POST", "/v1/coupons")
     results: dict[str, object] = {}
     first = threading.Thread(target=lambda: results.setdefault("first", post(api, "key-3")))
     first.start()
-    time.sleep(0.15)
+    assert hold.entered.wait(10)  # the first request is inside its "in progress" window
     second = post(api, "key-3")
+    hold.release()
     first.join()
     assert second.status_code == 409 and second.json()["errorCode"] == "request.in-progress"
     assert results["first"].status_code == 200

@@ -148,6 +148,8 @@ def _run_pytest(tmp_path: Path, conftest: str) -> subprocess.CompletedProcess[st
         )
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT)}
+    if "SMARTPAY_TEST_DB_NAME" in env:  # this run's own test database is in use by the outer run
+        env["SMARTPAY_TEST_DB_NAME"] += "_inner"
     return subprocess.run(
         [
             sys.executable,

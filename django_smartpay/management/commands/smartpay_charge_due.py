@@ -12,8 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_smartpay.charging import charge_due_schedules
-from django_smartpay.charging.batches import DEFAULT_BATCH_SIZE
+from django_smartpay.charging import DEFAULT_BATCH_SIZE, charge_due_schedules
 
 
 class Command(BaseCommand):

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from django_smartpay import services
 from django_smartpay.charging import (
-    batches,
     cancel_schedule,
     charge_due_batch,
     charge_due_schedules,
@@ -30,20 +29,15 @@ pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-@pytest.fixture(params=["sql", "orm"])
-def batch_path(request, monkeypatch) -> str:
-    """Both ways a batch writes: the single-statement VALUES joins, and the ORM fallback."""
-    if request.param == "orm":
-        monkeypatch.setattr(batches, "fast_path", lambda rows=0: False)
-    return request.param
-
-
 def _due(token, charge_kwargs, *, interval="monthly", start=None, **extra) -> ChargeSchedule:
-    start = start or timezone.now() - dt.timedelta(minutes=5)
-    return create_schedule(token, 3000, "JPY", interval=interval, start_at=start, **charge_kwargs, **extra)
+    """A schedule created at ``start`` (default: a minute ago), so it is due now."""
+    start = start or timezone.now() - dt.timedelta(minutes=1)
+    return create_schedule(
+        token, 3000, "JPY", interval=interval, start_at=start, now=start, **charge_kwargs, **extra
+    )
 
 
-def test_a_due_schedule_is_charged_once_and_advanced(token, charge_kwargs, on_commit, shop, batch_path):
+def test_a_due_schedule_is_charged_once_and_advanced(token, charge_kwargs, on_commit, shop):
     start = dt.datetime(2025, 1, 31, 10, tzinfo=TOKYO)
     schedule = _due(token, charge_kwargs, start=start)
     assert schedule.day_of_month == 31
@@ -75,9 +69,7 @@ def test_nothing_is_due_before_its_time(token, charge_kwargs):
     assert not TokenCharge.objects.exists()
 
 
-def test_running_twice_for_the_same_period_writes_one_charge(
-    token, charge_kwargs, on_commit, shop, batch_path
-):
+def test_running_twice_for_the_same_period_writes_one_charge(token, charge_kwargs, on_commit, shop):
     start = timezone.now() - dt.timedelta(minutes=5)
     schedule = _due(token, charge_kwargs, interval="daily", start=start)
     with on_commit():
@@ -91,6 +83,7 @@ def test_running_twice_for_the_same_period_writes_one_charge(
     assert TokenCharge.objects.filter(schedule=schedule, period=start).count() == 1
     assert schedule.count == 1
     assert schedule.next_run_at == start + dt.timedelta(days=1)
+    assert TokenCharge.objects.get().period_date == timezone.localdate(start)
     assert len(shop.order_posts()) == 1
 
 
@@ -102,38 +95,43 @@ def test_the_database_refuses_a_second_charge_for_a_period(token, charge_kwargs)
         TokenCharge.objects.create(
             token=token,
             schedule=schedule,
-            period=first.period,
+            period=first.period + dt.timedelta(hours=1),  # another instant, the same local date
+            period_date=first.period_date,
             amount=1,
             reference="other",
             idempotency_key="other",
         )
 
 
-def test_missed_periods_are_each_charged_once(token, charge_kwargs, on_commit, shop):
-    start = timezone.now() - dt.timedelta(days=2, minutes=5)
+def test_a_run_after_missed_periods_charges_only_the_current_one(
+    token, charge_kwargs, on_commit, shop, caplog
+):
+    start = timezone.now() - dt.timedelta(days=60, minutes=5)
     schedule = _due(token, charge_kwargs, interval="daily", start=start)
     with on_commit():
-        assert charge_due_schedules() == 3
-    periods = sorted(TokenCharge.objects.values_list("period", flat=True))
-    assert periods == [start, start + dt.timedelta(days=1), start + dt.timedelta(days=2)]
-    assert ChargeSchedule.objects.get(pk=schedule.pk).count == 3
-    # Dispatched to the (eager) workers after commit, each sent once with its own key.
-    assert set(TokenCharge.objects.values_list("status", flat=True)) == {TokenChargeStatus.SUCCEEDED}
-    keys = {post["idempotency_key"] for post in shop.order_posts()}
-    assert keys == set(TokenCharge.objects.values_list("idempotency_key", flat=True))
+        assert charge_due_schedules() == 1
+        assert charge_due_schedules() == 0
+    charge = TokenCharge.objects.get()
+    assert charge.period == start + dt.timedelta(days=60)
+    schedule.refresh_from_db()
+    assert (schedule.count, schedule.next_run_at) == (1, start + dt.timedelta(days=61))
+    assert "60 period(s)" in caplog.text  # never silently
+    assert charge.status == TokenChargeStatus.SUCCEEDED
+    assert [post["idempotency_key"] for post in shop.order_posts()] == [charge.idempotency_key]
 
 
-def test_max_count_completes_the_schedule(token, charge_kwargs, batch_path):
+def test_max_count_completes_the_schedule(token, charge_kwargs):
     start = timezone.now() - dt.timedelta(days=5)
     schedule = _due(token, charge_kwargs, interval="daily", start=start, max_count=2)
-    assert charge_due_schedules() == 2
+    assert charge_due_schedules(now=start) == 1
+    assert charge_due_schedules(now=start + dt.timedelta(days=1)) == 1
     schedule.refresh_from_db()
     assert schedule.status == ChargeScheduleStatus.COMPLETED
     assert schedule.count == 2
     assert charge_due_schedules() == 0
 
 
-def test_end_time_completes_the_schedule(token, charge_kwargs, batch_path):
+def test_end_time_completes_the_schedule(token, charge_kwargs):
     start = timezone.now() - dt.timedelta(days=10)
     schedule = _due(
         token,
@@ -143,7 +141,8 @@ def test_end_time_completes_the_schedule(token, charge_kwargs, batch_path):
         start=start,
         end_at=start + dt.timedelta(days=7),
     )
-    assert charge_due_schedules() == 3  # days 0, 3 and 6; day 9 is after the end
+    for day in range(11):  # days 0, 3 and 6; day 9 is after the end
+        charge_due_schedules(now=start + dt.timedelta(days=day, minutes=1))
     schedule.refresh_from_db()
     assert schedule.status == ChargeScheduleStatus.COMPLETED
     assert sorted(TokenCharge.objects.values_list("period", flat=True)) == [
@@ -154,14 +153,15 @@ def test_end_time_completes_the_schedule(token, charge_kwargs, batch_path):
 def test_weekly_schedule(token, charge_kwargs):
     start = timezone.now() - dt.timedelta(days=8)
     _due(token, charge_kwargs, interval="weekly", start=start)
-    assert charge_due_schedules() == 2
+    assert charge_due_schedules(now=start) == 1
+    assert charge_due_schedules(now=start + dt.timedelta(days=8)) == 1
     assert ChargeSchedule.objects.get().next_run_at == start + dt.timedelta(days=14)
 
 
 def test_monthly_start_moves_to_the_anchor_day(token, charge_kwargs):
     start = dt.datetime(2025, 2, 10, 9, tzinfo=TOKYO)
     schedule = create_schedule(
-        token, 1000, "JPY", interval="monthly", start_at=start, day_of_month=31, **charge_kwargs
+        token, 1000, "JPY", interval="monthly", start_at=start, now=start, day_of_month=31, **charge_kwargs
     )
     assert schedule.next_run_at == dt.datetime(2025, 2, 28, 9, tzinfo=TOKYO)
 
@@ -178,8 +178,8 @@ def test_monthly_start_moves_to_the_anchor_day(token, charge_kwargs):
         (
             {
                 "interval": "daily",
-                "start_at": dt.datetime(2025, 1, 2, tzinfo=TOKYO),
-                "end_at": dt.datetime(2025, 1, 1, tzinfo=TOKYO),
+                "start_at": dt.datetime(2035, 1, 2, tzinfo=TOKYO),
+                "end_at": dt.datetime(2035, 1, 1, tzinfo=TOKYO),
             },
             "end is before",
         ),
@@ -206,6 +206,7 @@ def test_pause_and_resume_skip_the_missed_periods(token, charge_kwargs):
     resumed = resume_schedule(schedule, now=start + dt.timedelta(days=3, hours=1))
     assert resumed.status == ChargeScheduleStatus.ACTIVE
     assert resumed.next_run_at == start + dt.timedelta(days=4)
+    assert charge_due_schedules(now=start + dt.timedelta(days=3, hours=2)) == 0
     with pytest.raises(SmartpayValidationError):
         resume_schedule(schedule)
 
@@ -233,6 +234,7 @@ def test_cancel_ends_the_schedule_and_cancels_charges_never_sent(
     assert TokenCharge.objects.get().status == TokenChargeStatus.CANCELED
     assert shop.order_posts() == []
     assert charge_due_schedules(now=timezone.now() + dt.timedelta(days=400)) == 0
+    assert TokenCharge.objects.count() == 1
 
 
 def test_disabling_the_token_pauses_schedules_and_fails_charges_never_sent(
@@ -264,7 +266,7 @@ def test_deleting_the_token_pauses_its_schedules(token, charge_kwargs, on_commit
     assert (schedule.status, schedule.status_reason) == (ChargeScheduleStatus.PAUSED, "token.deleted")
 
 
-def test_a_due_schedule_of_an_unusable_token_is_paused_not_charged(token, charge_kwargs, shop, batch_path):
+def test_a_due_schedule_of_an_unusable_token_is_paused_not_charged(token, charge_kwargs, shop):
     schedule = _due(token, charge_kwargs)
     Token.objects.filter(pk=token.pk).update(status="disabled")  # learnt without the signal
     assert charge_due_schedules() == 0
@@ -280,28 +282,6 @@ def test_a_batch_takes_at_most_batch_size_schedules(token, charge_kwargs):
     assert (result.selected, result.created) == (2, 2)
     assert charge_due_schedules(batch_size=2) == 3
     assert TokenCharge.objects.count() == 5
-
-
-@pytest.mark.parametrize("batch_size", [1, 7, 60])
-def test_statements_per_batch_do_not_grow_with_the_batch(
-    token,
-    charge_kwargs,
-    django_assert_num_queries,
-    django_capture_on_commit_callbacks,
-    batch_path,
-    batch_size,
-):
-    """SELECT due (locked), SELECT existing, INSERT, UPDATE, within a savepoint pair here.
-
-    The ORM fallback reads the payloads with one more SELECT (and on SQLite Django may
-    split its bulk statements by its own 999-value assumption, hence the batch sizes).
-    """
-    for _ in range(batch_size):
-        _due(token, charge_kwargs)
-    with django_capture_on_commit_callbacks(execute=False):
-        with django_assert_num_queries(6 if batch_path == "sql" else 7):
-            result = charge_due_batch(batch_size=batch_size if batch_path == "sql" else min(batch_size, 30))
-    assert result.created == (batch_size if batch_path == "sql" else min(batch_size, 30))
 
 
 @pytest.mark.parametrize("option", [["--batch-size", "0"], ["--max-batches", "0"]])
@@ -322,11 +302,77 @@ def test_command(token, charge_kwargs, django_capture_on_commit_callbacks):
     assert TokenCharge.objects.count() == 2
 
 
-def test_the_single_statement_path_respects_the_database(db):
-    from django.db import connection
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"start_at": timezone.now() - dt.timedelta(days=60)}, "cannot start in the past"),
+        ({"start_at": dt.datetime(1, 1, 1, tzinfo=dt.UTC)}, "cannot start in the past"),
+        ({"start_at": dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)}, "too far in the future"),
+        ({"start_at": dt.datetime(9999, 12, 31, 23, tzinfo=ZoneInfo("Pacific/Kiritimati"))}, "too far"),
+        ({"start_at": "2030-01-01T00:00:00+09:00"}, "aware datetime"),
+        ({"end_at": dt.datetime(9999, 12, 31, tzinfo=dt.UTC)}, "too far in the future"),
+        ({"interval_count": 10**9}, "interval count"),
+        ({"interval_count": 367}, "interval count"),
+        ({"interval_count": True}, "interval count"),
+        ({"interval_count": "2"}, "interval count"),
+        ({"max_count": 2**31}, "maximum number"),
+        ({"max_count": 10**30}, "maximum number"),
+        ({"max_count": -1}, "maximum number"),
+        ({"interval": "monthly", "day_of_month": "5"}, "day of month"),
+        ({"interval": "monthly", "day_of_month": True}, "day of month"),
+        ({"interval": "monthly", "day_of_month": 0}, "day of month"),
+        ({"interval": ["daily"]}, "interval must be one of"),
+        ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
+        ({"time_zone": "../../etc/passwd"}, "not a known time zone"),
+        ({"time_zone": 9}, "not a known time zone"),
+    ],
+)
+def test_out_of_range_schedules_are_a_validation_error(token, charge_kwargs, extra, message):
+    """Never an IntegrityError, DataError or OverflowError: every door gets a message."""
+    fields = {"interval": "daily", **extra}
+    with pytest.raises(SmartpayValidationError, match=message):
+        create_schedule(token, 1000, "JPY", **charge_kwargs, **fields)
+    assert not ChargeSchedule.objects.exists()
 
-    if connection.vendor == "postgresql":
-        assert batches.fast_path(10**6)
-    else:
-        assert batches.fast_path(1)
-        assert not batches.fast_path(10**9)  # beyond SQLite's bound-parameter limit: the ORM chunks
+
+@pytest.mark.parametrize("amount", [0, -1, 10**12, 2**32, 2**63, True, "1000", 10.0, None])
+def test_out_of_range_amounts_are_a_validation_error(token, charge_kwargs, amount):
+    with pytest.raises(SmartpayValidationError, match="amount"):
+        create_schedule(token, amount, "JPY", interval="daily", **charge_kwargs)
+    with pytest.raises(SmartpayValidationError, match="amount"):
+        charge_token(token, amount, "JPY", **charge_kwargs)
+    assert not ChargeSchedule.objects.exists() and not TokenCharge.objects.exists()
+
+
+def test_the_largest_values_in_range_are_stored(token, charge_kwargs):
+    start = timezone.now() + dt.timedelta(days=1)
+    schedule = create_schedule(
+        token,
+        2**32 - 1,
+        "JPY",
+        interval="every_n_days",
+        interval_count=366,
+        max_count=2**31 - 1,
+        start_at=start,
+        end_at=dt.datetime(9998, 12, 31, tzinfo=dt.UTC),
+        **charge_kwargs,
+    )
+    schedule.refresh_from_db()
+    assert (schedule.amount, schedule.interval_count, schedule.max_count) == (2**32 - 1, 366, 2**31 - 1)
+
+
+def test_a_start_within_the_clock_skew_is_accepted(token, charge_kwargs):
+    from django_smartpay.charging.schedules import CLOCK_SKEW
+
+    now = timezone.now()
+    schedule = create_schedule(
+        token,
+        1000,
+        "JPY",
+        interval="daily",
+        start_at=now - CLOCK_SKEW + dt.timedelta(seconds=1),
+        now=now,
+        **charge_kwargs,
+    )
+    assert charge_due_schedules(now=now) == 1
+    assert schedule.pk

@@ -7,7 +7,9 @@ from django.core import checks
 from django.test import override_settings
 from django.urls import include, path
 
+from django_smartpay import conf
 from django_smartpay.checks import check_settings
+from django_smartpay.exceptions import SmartpayConfigurationError
 
 GOOD = {
     "SECRET_KEY": "sk_test_abc123",
@@ -15,6 +17,7 @@ GOOD = {
     "API_BASE": "https://api.smartpay.co/v1",
     "WEBHOOK_SECRETS": ["gybcsjixKyBW2d4z6iNPlaYzHUMtawnodwZt3W0q"],
 }
+ENDPOINT = "webhookendpoint_test_a1"
 
 
 def _webhook(request):  # pragma: no cover - only reversed, never called
@@ -73,9 +76,9 @@ def test_registered_with_the_smartpay_tag():
         ({**GOOD, "MAX_RETRIES": True}, ["smartpay.E008"]),
         ({**GOOD, "WEBHOOK_SECRETS": "gybcsjix"}, ["smartpay.E009"]),
         ({**GOOD, "WEBHOOK_SECRETS": ["not-base62!"]}, ["smartpay.E009"]),
-        ({**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": ""}}, ["smartpay.E009"]),
-        ({**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": []}}, ["smartpay.E009"]),
-        ({**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": ["gybcsjix", "bad!"]}}, ["smartpay.E009"]),
+        ({**GOOD, "WEBHOOK_SECRETS": {ENDPOINT: ""}}, ["smartpay.E009"]),
+        ({**GOOD, "WEBHOOK_SECRETS": {ENDPOINT: []}}, ["smartpay.E009"]),
+        ({**GOOD, "WEBHOOK_SECRETS": {ENDPOINT: ["gybcsjix", "bad!"]}}, ["smartpay.E009"]),
         ({**GOOD, "WEBHOOK_TRUSTED_PROXIES": "10.0.0.1"}, ["smartpay.E012"]),
         ({**GOOD, "WEBHOOK_TRUSTED_PROXIES": ["10.0.0.0/8", "proxy.example"]}, ["smartpay.E012"]),
         ({**GOOD, "WEBHOOK_TOLERANCE": 0}, ["smartpay.E010"]),
@@ -120,7 +123,7 @@ def test_routed_webhook_without_secrets_warns():
     without = {**GOOD, "WEBHOOK_SECRETS": []}
     assert ids(without, ROOT_URLCONF=WITH_WEBHOOK) == ["smartpay.W002"]
     assert ids(GOOD, ROOT_URLCONF=WITH_WEBHOOK) == []
-    mapped = {**GOOD, "WEBHOOK_SECRETS": {"webhookendpoint_test_a": "gybcsjix"}}
+    mapped = {**GOOD, "WEBHOOK_SECRETS": {ENDPOINT: "gybcsjix"}}
     assert ids(mapped, ROOT_URLCONF=WITH_WEBHOOK) == []
     assert ids(without) == []  # no webhook URL routed: nothing to warn about
 
@@ -131,7 +134,8 @@ def test_the_real_webhook_url_counts_as_routed():
     assert ids({**GOOD, "WEBHOOK_SECRETS": []}, ROOT_URLCONF=real) == ["smartpay.W002"]
 
 
-def test_async_processing_without_celery_warns(monkeypatch):
+def test_async_processing_without_celery_is_an_error(monkeypatch):
+    """The webhook view would fail to enqueue at run time, so the check is an E (it was W004)."""
     import importlib.util
 
     assert ids({**GOOD, "PROCESS_WEBHOOKS": "async"}) == []
@@ -139,11 +143,15 @@ def test_async_processing_without_celery_warns(monkeypatch):
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "celery" else real(name, *a)
     )
-    assert ids({**GOOD, "PROCESS_WEBHOOKS": "async"}) == ["smartpay.W004"]
+    assert ids({**GOOD, "PROCESS_WEBHOOKS": "async"}) == ["smartpay.E013"]
+    with override_settings(SMARTPAY={**GOOD, "PROCESS_WEBHOOKS": "async"}):
+        with pytest.raises(SmartpayConfigurationError) as raised:
+            conf.process_webhooks_async()
+    assert raised.value.setting == "PROCESS_WEBHOOKS" and raised.value.check_id == "smartpay.E013"
 
 
 def test_accepted_forms_of_webhook_settings_are_silent():
     """Every form the webhook view accepts passes the checks (rotation per endpoint, proxies)."""
-    rotation = {"webhookendpoint_test_a": ["gybcsjixKyBW2d4z6iNPlaYzHUMtawnodwZt3W0q", "MOCKSECRETKEY"]}
+    rotation = {ENDPOINT: ["gybcsjixKyBW2d4z6iNPlaYzHUMtawnodwZt3W0q", "MOCKSECRETKEY"]}
     assert ids({**GOOD, "WEBHOOK_SECRETS": rotation}) == []
     assert ids({**GOOD, "WEBHOOK_TRUSTED_PROXIES": ["127.0.0.1", "10.0.0.0/8", "::1"]}) == []

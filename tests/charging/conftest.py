@@ -88,11 +88,11 @@ def received() -> Iterator[dict[str, list[Any]]]:
     def on_failed(sender: Any, instance: Any, **kwargs: Any) -> None:
         seen["failed"].append(instance)
 
-    signals.charge_succeeded.connect(on_succeeded, dispatch_uid="tests.charges.succeeded")
-    signals.charge_failed.connect(on_failed, dispatch_uid="tests.charges.failed")
+    signals.charge_succeeded.connect(on_succeeded, dispatch_uid="tests.charging.succeeded")
+    signals.charge_failed.connect(on_failed, dispatch_uid="tests.charging.failed")
     yield seen
-    signals.charge_succeeded.disconnect(dispatch_uid="tests.charges.succeeded")
-    signals.charge_failed.disconnect(dispatch_uid="tests.charges.failed")
+    signals.charge_succeeded.disconnect(dispatch_uid="tests.charging.succeeded")
+    signals.charge_failed.disconnect(dispatch_uid="tests.charging.failed")
 
 
 @pytest.fixture

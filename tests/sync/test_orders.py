@@ -108,7 +108,9 @@ def test_payment_update_and_older_copy(api, smartpay_client):
     payment.refresh_from_db()
     assert payment.reference == "invoice-7"
     assert payment.data == second
-    assert sync_object(with_fields(second, newField=1)).data["newField"] == 1
+    assert (
+        sync_object(with_fields(second, updatedAt=second["updatedAt"] + 1, newField=1)).data["newField"] == 1
+    )
 
 
 def test_refund_before_its_payment_links_and_counts(api, smartpay_client):

@@ -20,8 +20,7 @@ from django_smartpay.models import (
     WebhookEndpoint,
 )
 from django_smartpay.sync import sync_object
-
-from .conftest import CHECKOUT
+from tests.sync.conftest import CHECKOUT
 
 pytestmark = pytest.mark.django_db
 
@@ -282,6 +281,16 @@ def test_sync_by_id_for_every_kind(api, smartpay_client):
 
 def test_sync_by_id_refuses_foreign_ids(simulator, smartpay_requests):
     _rejected_locally(smartpay_requests, lambda: services.sync_by_id("evt_test_abc"), "not the id")
+
+
+def test_an_id_of_another_kind_is_refused_before_any_request(api, smartpay_requests):
+    token_id = api.token()["id"]
+    _rejected_locally(smartpay_requests, lambda: services.sync_by_id(token_id, Order), "is not a order")
+    _rejected_locally(smartpay_requests, lambda: services.capture_order(token_id), "is not a order")
+    _rejected_locally(
+        smartpay_requests, lambda: services.refund_payment(token_id, reason="fraudulent"), "payment"
+    )
+    assert not Token.objects.exists()
 
 
 def test_sync_all_pages_through_a_kind(api):

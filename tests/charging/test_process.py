@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 
 import pytest
 from django.utils import timezone
 
-from django_smartpay import charging
+from django_smartpay import charging, conf
 from django_smartpay.charging import charge_token, policy, run_charge
 from django_smartpay.models import ChargeSchedule, ChargeScheduleStatus, Token, TokenCharge, TokenChargeStatus
 from django_smartpay.tasks import process_charge
@@ -64,40 +62,24 @@ def test_dropped_response_is_replayed_by_the_retry(token, charge_kwargs, on_comm
     assert [order["id"] for order in orders] == [charge.order_id]
 
 
-def test_request_in_progress_is_transient_and_the_next_attempt_gets_the_first_result(
-    token, charge_kwargs, shop
-):
+def test_request_in_progress_is_transient_and_the_next_attempt_sends_the_same_key(token, charge_kwargs, shop):
     charge = _pending(token, charge_kwargs)
-    # The first request is still running at Smartpay (say, our previous attempt timed out).
-    shop.sim.faults.add("POST", "/v1/orders", status=None, latency=2.0, count=1)
-    body = {
-        "token": token.smartpay_id,
-        "amount": charge.amount,
-        "currency": charge.currency,
-        "items": charge.items,
-        "shipping_info": charge.shipping_info,
-        "customer_info": charge.customer_info,
-        "capture_method": charge.capture_method,
-        "reference": charge.reference,
-    }
-    first: dict = {}
-    thread = threading.Thread(
-        target=lambda: first.update(shop.client.create_order(idempotency_key=charge.idempotency_key, **body))
-    )
-    thread.start()
-    while shop.sim.faults.rules():  # the slow request has been let in
-        time.sleep(0.01)
-    time.sleep(0.2)
+    # A first request with this key is still running at Smartpay (say, our previous attempt
+    # timed out): the simulator's idempotency store holds it as in progress.
+    scope = conf.get_setting("SECRET_KEY")
+    record, _ = shop.sim.idempotency.begin(scope, charge.idempotency_key, "POST", "/v1/orders", b"first")
     outcome = run_charge(charge.pk)
     charge.refresh_from_db()
     assert outcome.status == TokenChargeStatus.PENDING
     assert outcome.retry_in is not None
     assert charge.error_code == "request.in-progress"
-    thread.join()
+    assert shop.orders_with_reference(charge.reference) == []
+    # The first request ends without an order (Smartpay forgets an unfinished key).
+    shop.sim.idempotency.abandon(scope, charge.idempotency_key, record)
     assert run_charge(charge.pk).status == TokenChargeStatus.SUCCEEDED
     charge.refresh_from_db()
-    assert charge.order_id == first["id"]
-    assert len(shop.orders_with_reference(charge.reference)) == 1
+    assert [order["id"] for order in shop.orders_with_reference(charge.reference)] == [charge.order_id]
+    assert {post["idempotency_key"] for post in shop.order_posts()} == {charge.idempotency_key}
 
 
 def test_definitive_4xx_fails_the_charge_with_its_code(token, charge_kwargs, on_commit, shop, received):
@@ -196,18 +178,16 @@ def test_a_stale_claim_is_taken_over_with_the_same_key(token, charge_kwargs, sho
     assert len(shop.orders_with_reference(charge.reference)) == 1
 
 
-def test_a_run_whose_claim_was_taken_over_records_nothing(token, charge_kwargs, shop, monkeypatch):
+def test_a_run_whose_claim_was_taken_over_records_nothing(token, charge_kwargs, shop):
     charge = _pending(token, charge_kwargs)
-    real_send = charging.process._send
 
     def send_then_lose_the_claim(row):
-        data = real_send(row)
+        data = charging.send_order(row)
         # Meanwhile the claim went stale and another run took the charge over.
         TokenCharge.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
         return data
 
-    monkeypatch.setattr(charging.process, "_send", send_then_lose_the_claim)
-    outcome = run_charge(charge.pk)
+    outcome = run_charge(charge.pk, send=send_then_lose_the_claim)
     charge.refresh_from_db()
     assert outcome.status == TokenChargeStatus.PROCESSING
     assert charge.status == TokenChargeStatus.PROCESSING  # left for the run that holds it
@@ -295,11 +275,11 @@ def test_recording_retries_once_when_a_webhook_inserted_the_order_first(token, c
     """record_order syncs inside its own transaction (no savepoint), so it retries that transaction."""
     from django.db import IntegrityError
 
-    from django_smartpay.charging import process
+    from django_smartpay import sync
     from django_smartpay.models import Order
 
     charge = _pending(token, charge_kwargs)
-    real = process.sync_object_in_transaction
+    real = sync.sync_object_in_transaction
     calls = []
 
     def racing(data, **kwargs):
@@ -308,7 +288,7 @@ def test_recording_retries_once_when_a_webhook_inserted_the_order_first(token, c
             raise IntegrityError("duplicate key value violates unique constraint")
         return real(data, **kwargs)
 
-    monkeypatch.setattr(process, "sync_object_in_transaction", racing)
+    monkeypatch.setattr(sync, "sync_object_in_transaction", racing)
     assert run_charge(charge.pk).status == TokenChargeStatus.SUCCEEDED
     charge.refresh_from_db()
     assert len(calls) == 2
