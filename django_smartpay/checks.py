@@ -74,32 +74,31 @@ def _webhook_routed() -> bool:
 
 @register(TAG)
 def check_webhook_mode(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Webhook endpoints of the other mode than ``SECRET_KEY``: their events would all be ignored.
+    """Active webhook endpoint rows of the other mode than ``SECRET_KEY`` (with ``--database``).
 
-    The webhook view never applies an event of the other mode (test or live); when the
-    endpoint ids in ``WEBHOOK_SECRETS`` (or, with ``--database``, active endpoint rows)
-    say such events are expected, say so now.
+    The webhook view never applies an event of the other mode (test or live): an endpoint
+    registered with a test key stays on its row when the project switches to a live key,
+    and its deliveries would all be stored as ignored.  (Endpoint ids of the other mode in
+    ``WEBHOOK_SECRETS`` are an error of the settings rules already.)
     """
     config = getattr(settings, "SMARTPAY", None)
-    key_mode = _mode(config.get("SECRET_KEY"), SECRET_KEY_RE) if isinstance(config, dict) else None
-    if key_mode is None:
+    key_mode = (
+        conf.key_mode(config.get("SECRET_KEY"), SECRET_KEY_PATTERN) if isinstance(config, dict) else None
+    )
+    if key_mode is None or not databases:
         return []
     other = "test" if key_mode == "live" else "live"
-    secrets = config.get("WEBHOOK_SECRETS") if isinstance(config, dict) else None
-    named = [str(name) for name in secrets] if isinstance(secrets, dict) else []
-    endpoints = sorted(name for name in named if f"_{other}_" in name)
-    if databases:
-        rows = apps.get_model("smartpay", "WebhookEndpoint")._default_manager.filter(
-            active=True, test=other == "test"
-        )
-        endpoints += sorted(set(rows.values_list("smartpay_id", flat=True)) - set(endpoints))
+    rows = apps.get_model("smartpay", "WebhookEndpoint")._default_manager.filter(
+        active=True, test=other == "test"
+    )
+    endpoints = sorted(rows.values_list("smartpay_id", flat=True))
     if not endpoints:
         return []
     return [
         _warning(
             50,
-            f"Webhook endpoints of {other} mode ({', '.join(endpoints)}) are configured but "
+            f"Active webhook endpoints of {other} mode ({', '.join(endpoints)}) are stored but "
             f'SMARTPAY["SECRET_KEY"] is a {key_mode} key: their events are stored as ignored, never applied.',
-            f"Use {key_mode}-mode endpoints, or the {other} secret key with them.",
+            f"Deactivate or delete them (services.delete_webhook_endpoint), or use the {other} secret key.",
         )
     ]

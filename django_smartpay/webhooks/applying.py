@@ -197,10 +197,6 @@ def _on_commit(signal: Any, **kwargs: Any) -> None:
     signals.send_on_commit(signal, WebhookEvent, **kwargs)
 
 
-def _process_async() -> bool:
-    return conf.get_setting("PROCESS_WEBHOOKS") == "async"
-
-
 def enqueue(pk: int) -> None:
     """Send the task that applies stored event ``pk`` (eager when Celery is configured so)."""
     if current_app is None:
@@ -334,7 +330,7 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
     row = _new_row(event, delivery)
     if not same_mode(event):
         return _wrong_mode(row, event, delivery)
-    if event.type not in HANDLERS or _process_async():
+    if event.type not in HANDLERS or conf.process_webhooks_async():
         row.status = WebhookEventStatus.RECEIVED if event.type in HANDLERS else WebhookEventStatus.IGNORED
         if not _insert(row):
             return _after_conflict(event, delivery)
@@ -349,7 +345,7 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
 def _redelivery(stored: Stored, event: Event, delivery: Delivery) -> Outcome:
     if stored.status in FINAL_STATUSES:
         return Outcome(200, "duplicate")
-    if _process_async():
+    if conf.process_webhooks_async():
         transaction.on_commit(partial(enqueue, stored.pk))
         return Outcome(200, "received")
     return process_stored(stored.pk, event=event, body=delivery.text)

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,36 +122,8 @@ def read_headers(request: HttpRequest) -> SignedHeaders:
     return headers
 
 
-def configured_secrets(configured: Any, subscription_id: str) -> list[str]:
-    """The secrets ``SMARTPAY["WEBHOOK_SECRETS"]`` (``configured``) gives for this endpoint (maybe none)."""
-    if isinstance(configured, Mapping):
-        configured = configured.get(subscription_id) or []
-    if isinstance(configured, str):
-        return [configured]
-    if isinstance(configured, list | tuple):
-        return [str(secret) for secret in configured]
-    raise SmartpayConfigurationError(
-        'SMARTPAY["WEBHOOK_SECRETS"] must be a list of signing secrets '
-        "or a dict mapping webhook endpoint ids to a secret or a list of secrets."
-    )
-
-
-def replay_tolerance(value: Any) -> float:
-    """``SMARTPAY["WEBHOOK_TOLERANCE"]`` as seconds; anything that would switch replay protection off raises."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-        raise SmartpayConfigurationError(
-            'SMARTPAY["WEBHOOK_TOLERANCE"] must be a finite number of seconds, 0 or more '
-            f"(got {type(value).__name__})."
-        )
-    return float(value)
-
-
-def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: Any) -> None:
-    """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds.
-
-    ``tolerance`` is checked first (:func:`replay_tolerance`): no value turns the check off.
-    """
-    tolerance = replay_tolerance(tolerance)
+def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: float) -> None:
+    """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds."""
     try:
         verify_webhook(
             body,

@@ -16,11 +16,11 @@ from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from django_smartpay.conf import get_setting
+from django_smartpay import conf
 
 from . import applying, errors
 from .network import client_address
-from .verification import SignedHeaders, configured_secrets, parse, read_headers, verify_signature
+from .verification import SignedHeaders, parse, read_headers, verify_signature
 
 logger = logging.getLogger("django_smartpay.webhooks")
 
@@ -83,8 +83,8 @@ def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
     The endpoint's row is read only when the settings give no matching secret, and then
     together with the event's state, so either way one query tells whether it is new.
     """
-    secrets = configured_secrets(get_setting("WEBHOOK_SECRETS"), headers.subscription_id)
-    tolerance = get_setting("WEBHOOK_TOLERANCE")
+    secrets = conf.webhook_secrets_for(headers.subscription_id)
+    tolerance = conf.webhook_tolerance()
     refused: errors.WebhookRequestError | None = None
     if secrets:
         try:

@@ -14,7 +14,7 @@ from django_smartpay.testing import factories
 from django_smartpay.testing.webhooks import build_event, event_body
 from django_smartpay.webhooks import applying
 
-from .conftest import WEBHOOK_PATH, Shop, SignalLog, sign
+from .conftest import SECRET, WEBHOOK_PATH, Shop, SignalLog, sign
 
 pytestmark = [
     pytest.mark.postgres,
@@ -129,7 +129,12 @@ def test_eight_concurrent_deliveries_of_a_poison_event_are_400_and_counted(hand_
 def test_eight_concurrent_deliveries_of_an_event_of_the_other_mode_apply_nothing(
     hand_signed: None, settings: Any, signal_log: SignalLog
 ) -> None:
-    settings.SMARTPAY = {**settings.SMARTPAY, "SECRET_KEY": "sk_live_concurrentModes000001"}
+    settings.SMARTPAY = {
+        **settings.SMARTPAY,
+        "SECRET_KEY": "sk_live_concurrentModes000001",
+        "PUBLIC_KEY": None,
+        "WEBHOOK_SECRETS": [SECRET],
+    }
     event = build_event(factories.TokenFactory.build())
     statuses = deliver_concurrently(*signed(event))
     assert sorted(statuses) == [(200, "duplicate")] * (THREADS - 1) + [(200, "ignored")]

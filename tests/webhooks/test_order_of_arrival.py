@@ -8,13 +8,7 @@ from django_smartpay.models import Order, Payment, Refund, WebhookEvent
 
 from .conftest import Receiver, Shop
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("endpoint"),
-    # Order-independent totals are the sync branch's work (issue 11.4); with h-sync merged
-    # both tests pass (checked on a merge), so this strict mark then fails: remove it.
-    pytest.mark.xfail(strict=True, reason="needs h-sync's order-independent totals (issue 11.4)"),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("endpoint")]
 
 
 def test_a_refund_before_its_payment_and_order(shop: Shop, receiver: Receiver) -> None:
