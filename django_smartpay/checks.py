@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
@@ -69,3 +70,35 @@ def _webhook_routed() -> bool:
     except (NoReverseMatch, ImproperlyConfigured):
         return False
     return True
+
+
+@register(TAG)
+def check_webhook_mode(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Active webhook endpoint rows of the other mode than ``SECRET_KEY`` (with ``--database``).
+
+    The webhook view never applies an event of the other mode (test or live): an endpoint
+    registered with a test key stays on its row when the project switches to a live key,
+    and its deliveries would all be stored as ignored.  (Endpoint ids of the other mode in
+    ``WEBHOOK_SECRETS`` are an error of the settings rules already.)
+    """
+    config = getattr(settings, "SMARTPAY", None)
+    key_mode = (
+        conf.key_mode(config.get("SECRET_KEY"), SECRET_KEY_PATTERN) if isinstance(config, dict) else None
+    )
+    if key_mode is None or not databases:
+        return []
+    other = "test" if key_mode == "live" else "live"
+    rows = apps.get_model("smartpay", "WebhookEndpoint")._default_manager.filter(
+        active=True, test=other == "test"
+    )
+    endpoints = sorted(rows.values_list("smartpay_id", flat=True))
+    if not endpoints:
+        return []
+    return [
+        _warning(
+            50,
+            f"Active webhook endpoints of {other} mode ({', '.join(endpoints)}) are stored but "
+            f'SMARTPAY["SECRET_KEY"] is a {key_mode} key: their events are stored as ignored, never applied.',
+            f"Deactivate or delete them (services.delete_webhook_endpoint), or use the {other} secret key.",
+        )
+    ]

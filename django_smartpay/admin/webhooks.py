@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from ..client import constants
 from ..models import WebhookEndpoint, WebhookEvent
-from ..webhooks.receiving import process_stored
+from ..webhooks.applying import process_stored
 from .base import ReadOnlyAdmin, SmartpayObjectAdmin, sync_action
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
 from .display import changelist_url, json_field, pretty_json

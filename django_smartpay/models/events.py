@@ -14,6 +14,8 @@ row exists.  :attr:`WebhookEvent.obj` resolves it (one query).
 
 from __future__ import annotations
 
+import builtins
+
 from django.apps import apps
 from django.db import models
 from django.utils import timezone
@@ -87,7 +89,7 @@ class WebhookEvent(models.Model):
         return f"<WebhookEvent {self.pk} {self.event_id} {self.type} {self.status}>"
 
     @property
-    def object_class(self) -> type[models.Model] | None:
+    def object_class(self) -> builtins.type[models.Model] | None:
         """The model of the object the event is about (``None`` if none is mirrored)."""
         if not self.object_model:
             return None

@@ -2,7 +2,7 @@
 
 ``django_smartpay.tasks.process_webhook_event(event_pk)``
     Apply one stored :class:`~django_smartpay.models.WebhookEvent` under a row lock
-    (:func:`django_smartpay.webhooks.receiving.process_stored`).  The webhook view
+    (:func:`django_smartpay.webhooks.applying.process_stored`).  The webhook view
     enqueues it once the event row is committed and has already answered Smartpay
     200, so a failure is not retried by Smartpay: it is recorded on the row (status
     ``failed``, ``webhook_failed`` sent) and retried by the next delivery of the
@@ -17,15 +17,14 @@ import logging
 from celery import shared_task
 
 from django_smartpay.models import WebhookEvent
+from django_smartpay.webhooks.applying import TASK_NAME, process_stored
 
 logger = logging.getLogger("django_smartpay.webhooks")
 
 
-@shared_task(name="django_smartpay.tasks.process_webhook_event", ignore_result=True)
+@shared_task(name=TASK_NAME, ignore_result=True)
 def process_webhook_event(event_pk: int) -> str:
     """Apply the stored webhook event ``event_pk``; return what became of it."""
-    from django_smartpay.webhooks.receiving import process_stored
-
     try:
         return process_stored(event_pk).result
     except WebhookEvent.DoesNotExist:

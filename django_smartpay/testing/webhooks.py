@@ -33,6 +33,7 @@ from ..client.constants import (
     HEADER_SIGNATURE_TIMESTAMP,
     HEADER_SUBSCRIPTION_ID,
 )
+from ..models.base import SmartpayObject
 from .objects import api_object, smartpay_id
 
 EVENT_VERSION = "2022-02-18"
@@ -56,9 +57,9 @@ def object_data(obj: models.Model | Mapping[str, Any]) -> dict[str, Any]:
     """The API object of ``obj``: a dict as is, a row's ``data`` (or rendered from its columns)."""
     if isinstance(obj, Mapping):
         return dict(obj)
-    if isinstance(obj, models.Model):
-        return dict(obj.data) if getattr(obj, "data", None) else api_object(obj)
-    raise TypeError(f"expected a model instance or an API object, not {type(obj).__name__}")
+    if isinstance(obj, SmartpayObject):
+        return dict(obj.data) if obj.data else api_object(obj)
+    raise TypeError(f"expected a mirrored Smartpay row or an API object, not {type(obj).__name__}")
 
 
 def default_event_type(data: Mapping[str, Any]) -> str:

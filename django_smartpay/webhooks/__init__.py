@@ -1,19 +1,6 @@
-"""Signed Smartpay webhooks: verify, record, apply exactly once, and signal.
+"""Signed Smartpay webhooks: the view verifies a delivery, then applies its event exactly once.
 
-Include ``django_smartpay.urls`` (the view is ``smartpay:webhook``) and register the
-URL at Smartpay (``manage.py smartpay_webhooks register URL``, or
-:func:`django_smartpay.services.create_webhook_endpoint`).  Modules:
-
-- :mod:`.views` — the HTTP door (status codes, size limit, error bodies);
-- :mod:`.verification` — the four headers and the signature, secrets chosen by
-  ``Smartpay-Subscription-Id``;
-- :mod:`.network` — the sender's address behind trusted proxies;
-- :mod:`.envelope` — the event body;
-- :mod:`.receiving` — the ``WebhookEvent`` row, exactly-once processing, signals;
-- :mod:`.processing` — what each event type does (through :mod:`django_smartpay.sync`).
-
-Settings: ``WEBHOOK_SECRETS``, ``WEBHOOK_TOLERANCE``, ``PROCESS_WEBHOOKS`` and
-``WEBHOOK_TRUSTED_PROXIES`` (see :mod:`django_smartpay.conf`).  Signals:
-``webhook_received``, ``webhook_processed``, ``webhook_failed`` (see
-:mod:`django_smartpay.signals`).
+:mod:`.views` is the HTTP door, :mod:`.verification` decides whether a delivery is a genuine
+and well-formed event (no database), and :mod:`.applying` stores and applies it through
+:mod:`django_smartpay.sync`, sending the signals of :mod:`django_smartpay.signals` on commit.
 """

@@ -13,28 +13,10 @@ from functools import lru_cache
 
 from django.http import HttpRequest
 
-from django_smartpay.conf import get_setting
-from django_smartpay.exceptions import SmartpayConfigurationError
+from django_smartpay import conf
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@lru_cache(maxsize=8)
-def _networks(configured: tuple[str, ...]) -> tuple[Network, ...]:
-    try:
-        return tuple(ipaddress.ip_network(str(item).strip(), strict=False) for item in configured)
-    except ValueError as exc:
-        raise SmartpayConfigurationError(
-            f'SMARTPAY["WEBHOOK_TRUSTED_PROXIES"] must list IP addresses or networks: {exc}'
-        ) from None
-
-
-def trusted_proxies() -> tuple[Network, ...]:
-    configured = get_setting("WEBHOOK_TRUSTED_PROXIES") or ()
-    if isinstance(configured, str) or not isinstance(configured, list | tuple):
-        raise SmartpayConfigurationError('SMARTPAY["WEBHOOK_TRUSTED_PROXIES"] must be a list.')
-    return _networks(tuple(configured))
 
 
 def _address(value: str | None) -> Address | None:
@@ -65,7 +47,7 @@ def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
 def client_address(request: HttpRequest) -> str | None:
     """The sender's IP address as text (``None`` when ``REMOTE_ADDR`` is not an address)."""
     remote = _address(request.META.get("REMOTE_ADDR"))
-    networks = trusted_proxies()
+    networks = conf.trusted_proxies()
     if remote is None or not networks or not _trusted(remote, networks):
         return None if remote is None else str(remote)
     nearest = remote

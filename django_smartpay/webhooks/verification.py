@@ -1,39 +1,37 @@
-"""The four Smartpay headers of a delivery, and its signature check (spec §7.1, §7.2, §11).
+"""Whether a delivery is a genuine, well-formed Smartpay event: headers, signature, then every field.
 
-Which secrets are tried, for the endpoint named by ``Smartpay-Subscription-Id``:
-
-1. ``SMARTPAY["WEBHOOK_SECRETS"]``: a list (every secret is tried, so a rotation can
-   list the old and the new one), or a dict mapping endpoint ids to a secret or a
-   list of secrets (only that endpoint's entry is tried);
-2. when the settings give no secret for that endpoint, or none of theirs matches,
-   the secret stored on its :class:`~django_smartpay.models.WebhookEndpoint` row (an
-   endpoint registered through :mod:`django_smartpay.services`).  This costs one
-   query, which the caller combines with its duplicate check.
-
-The HMAC itself is :func:`django_smartpay.client.verify_webhook`: every secret is
-compared in constant time, and the timestamp must lie within
-``SMARTPAY["WEBHOOK_TOLERANCE"]`` seconds of now, in the past or the future.
+Nothing here touches the database: the caller passes in the secrets to try, and gets back
+an :class:`Event` whose fields are of the type and range their columns take, or a 400
+:class:`~.errors.WebhookRequestError` naming what was wrong (spec §7, §11).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from django_smartpay.client import WebhookSignatureError, verify_webhook
+from django_smartpay.client import constants as c
 from django_smartpay.client.constants import (
     HEADER_EVENT_ID,
     HEADER_SIGNATURE,
     HEADER_SIGNATURE_TIMESTAMP,
     HEADER_SUBSCRIPTION_ID,
 )
-from django_smartpay.conf import get_setting
 from django_smartpay.exceptions import SmartpayConfigurationError
+from django_smartpay.models import OrderStatus, PaymentStatus, RefundReason, RefundStatus, TokenStatus
+from django_smartpay.models.base import CURRENCY_MAX_LENGTH, REFERENCE_MAX_LENGTH
+from django_smartpay.models.discounts import DiscountType
 from django_smartpay.models.events import EVENT_ID_MAX_LENGTH
+from django_smartpay.sync_fields import EPOCH, reference_id
 
 from . import errors
 
@@ -45,6 +43,51 @@ HEADERS = {
 _EVENT_ID = re.compile(rf"[\x21-\x7e]{{1,{EVENT_ID_MAX_LENGTH}}}")
 _SUBSCRIPTION_ID = re.compile(r"[\x21-\x7e]{1,64}")
 
+#: Handled event types and the ``object`` their ``eventData.data`` must be.
+EVENT_OBJECTS: dict[str, str] = {
+    c.EVENT_ORDER_AUTHORIZED: "order",
+    c.EVENT_ORDER_REJECTED: "order",
+    c.EVENT_ORDER_CANCELED: "order",
+    c.EVENT_PAYMENT_CREATED: "payment",
+    c.EVENT_REFUND_CREATED: "refund",
+    c.EVENT_TOKEN_CREATED: "token",
+    c.EVENT_TOKEN_APPROVED: "token",
+    c.EVENT_TOKEN_REJECTED: "token",
+    c.EVENT_TOKEN_DISABLED: "token",
+    c.EVENT_TOKEN_ENABLED: "token",
+    c.EVENT_TOKEN_DELETED: "token",
+    c.EVENT_TOKEN_USED: "token",
+    c.EVENT_COUPON_CREATED: "coupon",
+    c.EVENT_COUPON_UPDATED: "coupon",
+    c.EVENT_PROMOTION_CODE_CREATED: "promotionCode",
+    c.EVENT_PROMOTION_CODE_UPDATED: "promotionCode",
+}
+#: Every event name Smartpay documents (spec §7.4); others are refused, the unhandled stored as ignored.
+KNOWN_EVENTS = frozenset(c.EVENTS)
+
+#: Largest amount accepted: the official SDK's schema types amounts as uint32.
+MAX_AMOUNT = 2**32 - 1
+#: Largest counter (the range of a PositiveIntegerField on every database).
+MAX_COUNT = 2**31 - 1
+MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+OBJECT_ID_MAX_LENGTH = 64
+_ID = re.compile(r"([a-z]+)_(test|live)_[0-9A-Za-z]+")
+#: The id prefix of each object kind (spec §1.3).
+ID_PREFIXES = {
+    "order": "order",
+    "payment": "payment",
+    "refund": "refund",
+    "token": "paytok",
+    "coupon": "coupon",
+    "promotionCode": "promotioncode",
+}
+# Raw NUL and raw surrogates cannot occur in valid UTF-8 JSON; escaped ones can.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+# --- headers and signature --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SignedHeaders:
@@ -53,9 +96,12 @@ class SignedHeaders:
     event_id: str
     subscription_id: str
 
+    def __repr__(self) -> str:  # the signature is a credential for this body
+        return f"SignedHeaders(event_id={self.event_id!r}, subscription_id={self.subscription_id!r})"
+
 
 def read_headers(request: HttpRequest) -> SignedHeaders:
-    """The four headers, present and well formed, or :class:`~.errors.WebhookRequestError` (400)."""
+    """The four headers, present and well formed, or a 400 :class:`~.errors.WebhookRequestError`."""
     values = []
     for name, key in HEADERS.items():
         value = request.META.get(key, "").strip()
@@ -76,23 +122,8 @@ def read_headers(request: HttpRequest) -> SignedHeaders:
     return headers
 
 
-def settings_secrets(subscription_id: str) -> list[str]:
-    """The secrets ``SMARTPAY["WEBHOOK_SECRETS"]`` gives for this endpoint (maybe none)."""
-    configured = get_setting("WEBHOOK_SECRETS")
-    if isinstance(configured, Mapping):
-        configured = configured.get(subscription_id) or []
-    if isinstance(configured, str):
-        return [configured]
-    if isinstance(configured, list | tuple):
-        return list(configured)
-    raise SmartpayConfigurationError(
-        'SMARTPAY["WEBHOOK_SECRETS"] must be a list of signing secrets '
-        "or a dict mapping webhook endpoint ids to a secret or a list of secrets."
-    )
-
-
-def _check(body: bytes, headers: SignedHeaders, secrets: list[str]) -> None:
-    tolerance = get_setting("WEBHOOK_TOLERANCE")
+def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: float) -> None:
+    """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds."""
     try:
         verify_webhook(
             body,
@@ -101,6 +132,11 @@ def _check(body: bytes, headers: SignedHeaders, secrets: list[str]) -> None:
             secrets=secrets,
             tolerance=tolerance,
         )
+    except WebhookSignatureError as exc:
+        code = exc.error_code or errors.INVALID_SIGNATURE
+        raise errors.WebhookRequestError(
+            400, code, errors.SIGNATURE_MESSAGES.get(code, exc.message)
+        ) from None
     except ValueError:
         # Raised for a secret that is not base62; the message names no secret.
         raise SmartpayConfigurationError(
@@ -108,37 +144,302 @@ def _check(body: bytes, headers: SignedHeaders, secrets: list[str]) -> None:
         ) from None
 
 
-def _refusal(exc: WebhookSignatureError) -> errors.WebhookRequestError:
-    code = exc.error_code or errors.INVALID_SIGNATURE
-    return errors.WebhookRequestError(400, code, errors.SIGNATURE_MESSAGES.get(code, exc.message))
+# --- the body -----------------------------------------------------------------------------------
 
 
-def verify(body: bytes, headers: SignedHeaders, endpoint_secret: Callable[[], str | None]) -> None:
-    """Check the signature and timestamp of ``body``; raise a 400 error if they do not hold.
+@dataclass(frozen=True)
+class Event:
+    """A verified event whose fields fit the columns they go to."""
 
-    ``endpoint_secret()`` returns the secret stored for ``headers.subscription_id``; it
-    is called only when the settings do not settle the question.
+    id: str
+    type: str
+    test: bool
+    created: dt.datetime
+    data: Any
+
+    @property
+    def object_kind(self) -> str | None:
+        """The ``object`` of the data of a handled type (``None``: stored as ignored)."""
+        return EVENT_OBJECTS.get(self.type)
+
+    @property
+    def object_id(self) -> str:
+        return str(self.data["id"]) if self.object_kind else ""
+
+
+def _malformed(message: Any) -> errors.MalformedEvent:
+    return errors.MalformedEvent(errors.MALFORMED_EVENT, message)
+
+
+def _not_a_number(value: str) -> float:
+    raise ValueError(f"{value} is not a JSON number")
+
+
+def _finite(value: str) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value} does not fit a double")
+    return number
+
+
+def _storable(value: Any) -> bool:
+    """Whether no string in ``value`` holds U+0000 or a lone surrogate (which jsonb refuses)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _load(body: bytes) -> Any:
+    try:
+        event = json.loads(body.decode("utf-8"), parse_constant=_not_a_number, parse_float=_finite)
+    except (ValueError, RecursionError):
+        raise errors.MalformedEvent(errors.MALFORMED_JSON, _("The body is not valid JSON.")) from None
+    if _SUSPECT_ESCAPE.search(body) and not _storable(event):
+        raise errors.MalformedEvent(
+            errors.MALFORMED_JSON,
+            _("The body contains U+0000 or an unpaired surrogate, which cannot be stored."),
+        )
+    return event
+
+
+# Field checks: each returns what is wrong with a present, non-null value, or None.
+Check = Callable[[Any], str | None]
+
+
+def _integer(low: int, high: int) -> Check:
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "must be an integer"
+        return None if low <= value <= high else f"must be between {low} and {high}"
+
+    return check
+
+
+def _text(limit: int, choices: Any = None) -> Check:
+    allowed = None if choices is None else {str(choice) for choice in choices.values}
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return "must be a string"
+        if len(value) > limit:
+            return f"must be at most {limit} characters"
+        return None if allowed is None or value in allowed else f"must be one of {', '.join(sorted(allowed))}"
+
+    return check
+
+
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _mapping(value: Any) -> str | None:
+    return None if isinstance(value, dict) else "must be an object"
+
+
+def _smartpay_id(kind: str | None) -> Check:
+    def check(value: Any) -> str | None:
+        match = _ID.fullmatch(value) if isinstance(value, str) else None
+        if match is None or len(value) > OBJECT_ID_MAX_LENGTH:
+            return f"must be a Smartpay id of at most {OBJECT_ID_MAX_LENGTH} characters"
+        if kind is not None and match.group(1) != ID_PREFIXES[kind]:
+            return f"must be the id of a {kind}"
+        return None
+
+    return check
+
+
+def _reference(kind: str) -> Check:
+    """A reference: the other object's id, or that object expanded (with its ``id``)."""
+    id_check = _smartpay_id(kind)
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, dict):
+            problem = id_check(value.get("id"))
+            return None if problem is None else f"id {problem}"
+        return id_check(value)
+
+    return check
+
+
+def _references(value: Any) -> str | None:
+    """A list of references (ids, or objects with an id), as ``lineItems`` and ``payments`` are."""
+    if not isinstance(value, list):
+        return "must be a list"
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("id")
+        if not isinstance(item, str) or len(item) > OBJECT_ID_MAX_LENGTH:
+            return "must list ids or objects with an id"
+    return None
+
+
+def _percentage(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "must be a number"
+    return None if 0 <= value <= 100 and round(value, 2) == value else "must be 0 to 100 with two decimals"
+
+
+_MS = _integer(0, MAX_MS)
+_AMOUNT = _integer(0, MAX_AMOUNT)
+_COUNT = _integer(0, MAX_COUNT)
+_TEXT = _text(255)
+_COMMON: dict[str, Check] = {
+    "test": _flag,
+    "createdAt": _MS,
+    "updatedAt": _MS,
+    "metadata": _mapping,
+}
+_CHARGE: dict[str, Check] = {
+    **_COMMON,
+    "amount": _AMOUNT,
+    "currency": _text(CURRENCY_MAX_LENGTH),
+    "reference": _text(REFERENCE_MAX_LENGTH),
+    "description": _TEXT,
+    "lineItems": _references,
+}
+_REDEEMABLE: dict[str, Check] = {
+    **_COMMON,
+    "active": _flag,
+    "currency": _text(CURRENCY_MAX_LENGTH),
+    "expiresAt": _MS,
+    "maxRedemptionCount": _COUNT,
+    "redemptionCount": _COUNT,
+}
+#: The fields of each handled object that reach a column, and what each must be.
+FIELDS: dict[str, dict[str, Check]] = {
+    "order": {
+        **_CHARGE,
+        "status": _text(32, OrderStatus),
+        "expiresAt": _MS,
+        "token": _reference("token"),
+        "tokenId": _reference("token"),
+        "payments": _references,
+        "discounts": _references,
+    },
+    "payment": {
+        **_CHARGE,
+        "status": _text(32, PaymentStatus),
+        "order": _reference("order"),
+        "refunds": _references,
+    },
+    "refund": {
+        **_CHARGE,
+        "status": _text(32, RefundStatus),
+        "reason": _text(32, RefundReason),
+        "payment": _reference("payment"),
+    },
+    "token": {**_COMMON, "status": _text(32, TokenStatus), "reference": _text(REFERENCE_MAX_LENGTH)},
+    "coupon": {
+        **_REDEEMABLE,
+        "name": _TEXT,
+        "description": _TEXT,
+        "discountType": _text(16, DiscountType),
+        "discountAmount": _AMOUNT,
+        "discountPercentage": _percentage,
+        "sponsored": _flag,
+    },
+    "promotionCode": {
+        **_REDEEMABLE,
+        "code": _text(100),
+        "coupon": _reference("coupon"),
+        "minimumAmount": _AMOUNT,
+        "firstTimeTransaction": _flag,
+        "onePerCustomer": _flag,
+    },
+}
+#: Fields that name another object, whose mode must be the event's.
+REFERENCES = ("order", "payment", "token", "tokenId", "coupon")
+#: Fields an object of each kind must have (besides ``id`` and ``object``).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "order": ("status", "amount"),
+    "payment": ("status", "amount", "order"),
+    "refund": ("status", "amount", "payment"),
+    "token": ("status",),
+    "coupon": (),
+    "promotionCode": ("code",),
+}
+
+
+def _mode(object_id: str) -> bool | None:
+    match = _ID.fullmatch(object_id)
+    return None if match is None else match.group(2) == "test"
+
+
+def check_object(kind: str, data: Any, test: bool) -> str | None:
+    """What is wrong with ``data`` as a ``kind`` object of an event in ``test`` mode (``None``: nothing)."""
+    if not isinstance(data, dict) or data.get("object") != kind:
+        return f"eventData.data must be a {kind} object"
+    problem = _smartpay_id(kind)(data.get("id"))
+    if problem:
+        return f"eventData.data.id {problem}"
+    for name in REQUIRED[kind]:
+        if data.get(name) is None:
+            return f"eventData.data.{name} is required"
+    for name, check in FIELDS[kind].items():
+        value = data.get(name)
+        if value is not None and (problem := check(value)) is not None:
+            return f"eventData.data.{name} {problem}"
+    if data.get("test", test) is not test or _mode(data["id"]) is not test:
+        return "eventData.data is not of the same mode (test or live) as the event"
+    for name in REFERENCES:
+        other = reference_id(data.get(name))
+        if other is not None and _mode(str(other)) is not test:
+            return f"eventData.data.{name} refers to an object of the other mode (test or live)"
+    return None
+
+
+def parse(body: bytes | str, event_id: str) -> Event:
+    """The event in a signed ``body`` whose ``Smartpay-Event-Id`` is ``event_id``.
+
+    Raises :class:`~.errors.MalformedEvent` (400, recorded) when the body is not an
+    event or a field is not what its column takes, and a plain 400
+    :class:`~.errors.WebhookRequestError` when the body's ``id`` is not ``event_id``.
     """
-    refused: errors.WebhookRequestError | None = None
-    secrets = settings_secrets(headers.subscription_id)
-    if secrets:
-        try:
-            _check(body, headers, secrets)
-            return
-        except WebhookSignatureError as exc:
-            refused = _refusal(exc)
-            if refused.code != errors.INVALID_SIGNATURE:
-                raise refused from None
-    stored = endpoint_secret()
-    if not stored:
-        if refused is not None:
-            raise refused
+    event = _load(body.encode("utf-8") if isinstance(body, str) else body)
+    if not isinstance(event, dict):
+        raise _malformed(_("The body is not a JSON object."))
+    if event.get("id") != event_id:
         raise errors.WebhookRequestError(
             400,
-            errors.UNKNOWN_SUBSCRIPTION,
-            _("No signing secret is configured for this Smartpay-Subscription-Id."),
+            errors.EVENT_ID_MISMATCH,
+            _("Smartpay-Event-Id differs from the id of the event in the body."),
         )
-    try:
-        _check(body, headers, [stored])
-    except WebhookSignatureError as exc:
-        raise _refusal(exc) from None
+    if event.get("object", "event") != "event":
+        raise _malformed(_("The body is not an event object."))
+    created = event.get("createdAt")
+    if not isinstance(created, int) or _MS(created) is not None:
+        raise _malformed(_("createdAt must be an integer number of milliseconds since the epoch."))
+    test = event.get("test")
+    if not isinstance(test, bool):
+        raise _malformed(_("test must be true or false."))
+    event_data = event.get("eventData")
+    if not isinstance(event_data, dict):
+        raise _malformed(_("The event has no eventData object."))
+    event_type = event_data.get("type")
+    if not isinstance(event_type, str) or event_type not in KNOWN_EVENTS:
+        raise _malformed(_("eventData.type is missing or not a Smartpay event name."))
+    version = event_data.get("version")
+    if version is not None and _text(32)(version):
+        raise _malformed(_("eventData.version must be a string."))
+    data = event_data.get("data")
+    kind = EVENT_OBJECTS.get(event_type)
+    if kind is not None:
+        problem = check_object(kind, data, test)
+        if problem is not None:
+            raise _malformed(_("%(problem)s (a %(type)s event).") % {"problem": problem, "type": event_type})
+    return Event(
+        id=event_id,
+        type=event_type,
+        test=test,
+        created=EPOCH + dt.timedelta(milliseconds=created),
+        data=data,
+    )

@@ -1,25 +1,13 @@
-"""The webhook endpoint: ``POST`` only, CSRF- and login-exempt, outside ``ATOMIC_REQUESTS``.
+"""The webhook endpoint: the HTTP door that reads a delivery, has it verified, then applied.
 
-Answers (JSON):
-
-- 200 ``{"status": "processed"|"ignored"|"received"|"duplicate", "event": id}``;
-- 400 ``{"error", "message"}``: a missing or malformed header, a bad signature, a
-  timestamp outside the tolerance, an unknown subscription, a body that is not an
-  event (recorded as a failed event when its signature holds), or an event id that
-  differs between header and body;
-- 405 for any method but ``POST``; 413 for a body over :data:`MAX_BODY_BYTES` (refused
-  from ``Content-Length`` before reading, and reading is capped);
-- 500 when applying the event failed (recorded on its row; Smartpay retries), or when
-  the receiver is misconfigured.
-
-The view must not run inside a transaction: it commits the event row on its own
-(``transaction.non_atomic_requests``), so a failure is recorded even when it answers
-500, and signals go out once that row is committed.
+It owns status codes, the body size limit and error bodies, and runs outside
+``ATOMIC_REQUESTS`` so that a failure is recorded even when it answers 500.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
@@ -28,19 +16,26 @@ from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from . import errors, receiving
-from .envelope import parse
+from django_smartpay import conf
+
+from . import applying, errors
 from .network import client_address
-from .verification import read_headers, verify
+from .verification import SignedHeaders, parse, read_headers, verify_signature
 
 logger = logging.getLogger("django_smartpay.webhooks")
 
 #: Largest body accepted (1 MiB); Smartpay's events are a few kilobytes.
 MAX_BODY_BYTES = 1024 * 1024
 
-#: Request headers stored with the event, if present, with their value replaced.
-REDACTED_HEADERS = frozenset({"Smartpay-Signature", "Authorization", "Proxy-Authorization", "Cookie"})
+#: Stored request headers whose name matches this have their value replaced: the signature,
+#: and anything that may carry a credential (a proxy's or a load balancer's included).
+REDACTED_HEADERS = re.compile(r"signature|auth|cookie|secret|token|key|pass|session|csrf", re.IGNORECASE)
+#: Headers kept as they are although the pattern above matches them (no credential in them).
+KEPT_HEADERS = frozenset({"Smartpay-Signature-Timestamp"})
 REDACTED = "[redacted]"
+#: At most this many headers are stored, each value cut to HEADER_MAX_LENGTH characters.
+MAX_STORED_HEADERS = 50
+HEADER_MAX_LENGTH = 1000
 
 
 def _too_large() -> errors.WebhookRequestError:
@@ -69,33 +64,68 @@ def _read_body(request: HttpRequest) -> bytes:
 
 def _stored_headers(request: HttpRequest) -> dict[str, str]:
     """The request's headers, with the signature and any credentials redacted."""
-    return {
-        name: REDACTED if name in REDACTED_HEADERS else value.replace("\x00", "")[:1000]
-        for name, value in request.headers.items()
-    }
+    stored = {}
+    for name, value in list(request.headers.items())[:MAX_STORED_HEADERS]:
+        safe = value.replace("\x00", "")[:HEADER_MAX_LENGTH]
+        stored[name[:HEADER_MAX_LENGTH]] = (
+            REDACTED if REDACTED_HEADERS.search(name) and name not in KEPT_HEADERS else safe
+        )
+    return stored
 
 
 def _error(exc: errors.WebhookRequestError) -> JsonResponse:
     return JsonResponse(exc.as_json(), status=exc.status)
 
 
+def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
+    """Check the signature with the configured secrets, else the endpoint row's; return the stored event.
+
+    The endpoint's row is read only when the settings give no matching secret, and then
+    together with the event's state, so either way one query tells whether it is new.
+    """
+    secrets = conf.webhook_secrets_for(headers.subscription_id)
+    tolerance = conf.webhook_tolerance()
+    refused: errors.WebhookRequestError | None = None
+    if secrets:
+        try:
+            verify_signature(body, headers, secrets, tolerance)
+        except errors.WebhookRequestError as exc:
+            if exc.code != errors.INVALID_SIGNATURE:
+                raise
+            refused = exc
+        else:
+            return applying.stored_event(headers.event_id)
+    found = applying.endpoint_secret(headers.subscription_id, headers.event_id)
+    if found is None or not found[0]:
+        raise refused or errors.WebhookRequestError(
+            400,
+            errors.UNKNOWN_SUBSCRIPTION,
+            _("No signing secret is configured for this Smartpay-Subscription-Id."),
+        )
+    verify_signature(body, headers, [found[0]], tolerance)
+    return found[1]
+
+
 def _handle(request: HttpRequest) -> JsonResponse:
     body = _read_body(request)
     headers = read_headers(request)
-    state = receiving.StoredState(headers.event_id, headers.subscription_id)
-    verify(body, headers, state.endpoint_secret)
-    delivery = receiving.Delivery(
+    stored = _verify(body, headers)
+    delivery = applying.Delivery(
         headers=headers,
         body=body,
         stored_headers=_stored_headers(request),
         remote_addr=client_address(request),
     )
     try:
-        envelope = parse(body, headers.event_id)
+        event = parse(body, headers.event_id)
     except errors.MalformedEvent as exc:
-        receiving.record_malformed(delivery, exc)
+        applying.record_malformed(delivery, exc)
         raise
-    outcome = receiving.receive(envelope, delivery, state)
+    outcome = applying.receive(event, delivery, stored)
+    if outcome.result == "conflict":
+        raise errors.WebhookRequestError(
+            409, errors.EVENT_ID_REUSED, _("This event id is stored with another body; it was not applied.")
+        )
     if outcome.status_code >= 500:
         raise errors.WebhookRequestError(
             500,
@@ -109,7 +139,30 @@ def _handle(request: HttpRequest) -> JsonResponse:
 @login_not_required
 @transaction.non_atomic_requests
 def webhook(request: HttpRequest) -> JsonResponse:
-    """Receive one Smartpay webhook delivery (see the module docstring)."""
+    """Receive one Smartpay webhook delivery: ``POST`` only, CSRF- and login-exempt.
+
+    Answers (JSON):
+
+    - 200 ``{"status": "processed"|"ignored"|"received"|"duplicate", "event": id}``; "ignored"
+      is also the answer to an event of the other mode (test or live) than ``SECRET_KEY``,
+      which is stored but never applied (answered 200 so that Smartpay stops sending it);
+    - 400 ``{"error", "message"}``: a missing or malformed header, a bad signature, a
+      timestamp outside the tolerance, an unknown subscription, a signed body that is not
+      a valid event (any field of the wrong type or range: recorded as a failed event, and
+      each of Smartpay's retries is refused the same way, never reaching the mirrored
+      tables), or an event id that differs
+      between header and body;
+    - 409 when the event id is stored, not yet applied, with another body (a genuine retry
+      carries the same body), which is left as it was;
+    - 405 for any method but ``POST``; 413 for a body over :data:`MAX_BODY_BYTES` (refused
+      from ``Content-Length`` before reading, and reading is capped);
+    - 500 when applying the event failed (recorded on its row; Smartpay retries), or when
+      the receiver is misconfigured.
+
+    The view must not run inside a transaction: it commits the event row on its own
+    (``transaction.non_atomic_requests``), so a failure is recorded even when it answers
+    500, and signals go out once that row is committed.
+    """
     if request.method != "POST":
         response = _error(
             errors.WebhookRequestError(405, errors.METHOD_NOT_ALLOWED, _("Webhooks are delivered with POST."))

@@ -8,7 +8,7 @@ import pytest
 
 from django_smartpay.models import Token, WebhookEvent, WebhookEventStatus
 from django_smartpay.tasks import process_webhook_event
-from django_smartpay.webhooks import processing
+from django_smartpay.webhooks import applying
 
 from .conftest import Receiver, Shop, SignalLog
 
@@ -54,8 +54,8 @@ def test_a_failing_task_is_recorded_and_a_redelivery_retries(
     enqueued: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = processing._upsert
-    monkeypatch.setattr(processing, "_upsert", lambda data: 1 / 0)
+    real = applying.HANDLERS["token.created"]
+    monkeypatch.setitem(applying.HANDLERS, "token.created", lambda data: 1 / 0)
     token_id = shop.token(approve=False)
     event = WebhookEvent.objects.get()
     assert receiver.statuses() == [200]  # Smartpay was told "received" before processing
@@ -63,7 +63,7 @@ def test_a_failing_task_is_recorded_and_a_redelivery_retries(
     assert event.error == "ZeroDivisionError: division by zero"
     assert signal_log.names() == ["webhook_received", "webhook_failed"]
 
-    monkeypatch.setattr(processing, "_upsert", real)
+    monkeypatch.setitem(applying.HANDLERS, "token.created", real)
     delivery = shop.sim.delivery_log(event.event_id)[0]
     shop.sim.redeliver(delivery["id"])
     event.refresh_from_db()

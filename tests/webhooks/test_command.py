@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from django_smartpay.models import Token, WebhookEndpoint, WebhookEvent
-from django_smartpay.webhooks import processing
+from django_smartpay.webhooks import applying
 
 from .conftest import WEBHOOK_PATH, Receiver, Shop, SignalLog
 
@@ -29,7 +29,7 @@ def failed_token(shop: Shop, receiver: Receiver, endpoint: Any, monkeypatch: pyt
     """A token whose token.approved event failed (status failed, the token not yet active)."""
     token_id = shop.token(approve=False)
     with monkeypatch.context() as patch:
-        patch.setattr(processing, "_upsert", lambda data: 1 / 0)
+        patch.setitem(applying.HANDLERS, "token.approved", lambda data: 1 / 0)
         shop.tick()
         shop.sim.approve_token(token_id)
     assert WebhookEvent.objects.get(type="token.approved").status == "failed"
@@ -46,7 +46,7 @@ def test_reprocess_failed(failed_token: str, signal_log: SignalLog) -> None:
 
 
 def test_reprocess_that_fails_again_says_so(failed_token: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(processing, "_upsert", lambda data: 1 / 0)
+    monkeypatch.setitem(applying.HANDLERS, "token.approved", lambda data: 1 / 0)
     with pytest.raises(CommandError, match="1 event"):
         run("reprocess", "--failed")
     event = WebhookEvent.objects.get(type="token.approved")

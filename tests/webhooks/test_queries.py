@@ -59,3 +59,30 @@ def test_exact_statements_of_a_first_time_object(
         shop.token(approve=False)
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
     assert statements == ["SELECT", "BEGIN", "INSERT", "SELECT", "INSERT", "COMMIT"]
+
+
+def test_first_delivery_of_an_order_event(
+    shop: Shop, receiver: Receiver, endpoint: Any, django_assert_max_num_queries: Any
+) -> None:
+    session = shop.client.create_checkout_session(
+        currency="JPY",
+        items=[{"name": "Matcha", "amount": 2000}],
+        shipping_info={
+            "address": {"line1": "1", "locality": "Chiyoda", "postalCode": "100-0005", "country": "JP"}
+        },
+        customer_info={},
+        success_url="https://shop.example/ok",
+        cancel_url="https://shop.example/cancel",
+        capture_method="manual",
+    )
+    shop.tick()
+    # order.authorized, a first-time order: the token budget's six, plus the one read sync
+    # makes for a new order (its payments' totals and its token's user, which may have
+    # arrived first: arrival-order independence).
+    with django_assert_max_num_queries(7):
+        shop.sim.authorize_order(session["order"]["id"])
+    assert receiver.answers[-1][2]["status"] == "processed"
+    shop.tick()
+    with django_assert_max_num_queries(6):  # order.canceled: an update
+        shop.client.cancel_order(session["order"]["id"])
+    assert receiver.answers[-1][2]["status"] == "processed"

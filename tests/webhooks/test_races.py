@@ -9,8 +9,9 @@ import pytest
 from django.db import IntegrityError
 from django.test import RequestFactory
 
-from django_smartpay.models import Token, WebhookEvent
-from django_smartpay.webhooks import processing, receiving, views
+from django_smartpay.models import Order, Payment, Token, WebhookEvent
+from django_smartpay.webhooks import applying, views
+from django_smartpay.webhooks.verification import SignedHeaders, parse
 
 from .conftest import WEBHOOK_PATH, Receiver, Shop, SignalLog, sign
 
@@ -18,23 +19,17 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 def test_insert_conflict_after_a_stale_duplicate_check_is_a_duplicate(
-    shop: Shop, receiver: Receiver, signal_log: SignalLog, monkeypatch: pytest.MonkeyPatch
+    shop: Shop, receiver: Receiver, signal_log: SignalLog
 ) -> None:
     """Another delivery committed the event between our SELECT and our INSERT."""
     shop.token(approve=False)
     (event,) = WebhookEvent.objects.all()
-    real = receiving.StoredState.event
-    calls: list[Any] = []
-
-    def stale_then_real(self: receiving.StoredState) -> Any:
-        calls.append(self.event_id)
-        return None if len(calls) == 1 else real(self)
-
-    monkeypatch.setattr(receiving.StoredState, "event", stale_then_real)
+    body = shop.sim.delivery_log(event.event_id)[0]["body"].encode()
+    headers = SignedHeaders("signature", "0", event.event_id, event.subscription_id)
     signal_log.clear()
-    shop.sim.redeliver(shop.sim.delivery_log(event.event_id)[0]["id"])
-    assert receiver.answers[-1][1:] == (200, {"status": "duplicate", "event": event.event_id})
-    assert len(calls) == 2  # the stale check, then the re-read after the unique index said no
+    # What the view does after its duplicate check said "new" (stored=None), too early:
+    outcome = applying.receive(parse(body, event.event_id), applying.Delivery(headers, body), stored=None)
+    assert (outcome.status_code, outcome.result) == (200, "duplicate")
     assert signal_log.names() == []
     assert WebhookEvent.objects.get().attempts == 1
 
@@ -42,7 +37,7 @@ def test_insert_conflict_after_a_stale_duplicate_check_is_a_duplicate(
 def test_a_concurrent_insert_of_the_object_retries_the_transaction(
     shop: Shop, receiver: Receiver, signal_log: SignalLog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = processing._upsert
+    real = applying.HANDLERS["token.created"]
     failures: list[int] = []
 
     def racing(data: dict[str, Any]) -> Any:
@@ -51,7 +46,7 @@ def test_a_concurrent_insert_of_the_object_retries_the_transaction(
             raise IntegrityError("UNIQUE constraint failed: smartpay_token.smartpay_id")
         return real(data)
 
-    monkeypatch.setattr(processing, "_upsert", racing)
+    monkeypatch.setitem(applying.HANDLERS, "token.created", racing)
     token_id = shop.token(approve=False)
     event = WebhookEvent.objects.get()
     assert (event.status, event.attempts) == ("processed", 1)
@@ -65,7 +60,7 @@ def test_an_integrity_error_twice_is_a_recorded_failure(
     def always(data: dict[str, Any]) -> Any:
         raise IntegrityError("UNIQUE constraint failed: smartpay_token.smartpay_id")
 
-    monkeypatch.setattr(processing, "_upsert", always)
+    monkeypatch.setitem(applying.HANDLERS, "token.created", always)
     shop.token(approve=False)
     assert receiver.statuses() == [500]
     event = WebhookEvent.objects.get()
@@ -73,19 +68,39 @@ def test_an_integrity_error_twice_is_a_recorded_failure(
     assert event.error.startswith("IntegrityError: UNIQUE constraint failed")
 
 
+@pytest.mark.django_db(transaction=False)
 def test_a_queued_event_whose_task_was_lost_is_applied_by_the_next_delivery(
-    settings: Any, shop: Shop, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    settings: Any, shop: Shop, receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
+    """Inside the test's transaction nothing commits: the task is never sent, as if the broker lost it."""
     settings.SMARTPAY = {**settings.SMARTPAY, "PROCESS_WEBHOOKS": "async"}
-    monkeypatch.setattr(receiving, "_enqueue", lambda pk: None)  # the broker lost the message
     token_id = shop.token(approve=False)
     assert WebhookEvent.objects.get().status == "received"
     assert not Token.objects.exists()
     settings.SMARTPAY = {**settings.SMARTPAY, "PROCESS_WEBHOOKS": "sync"}
-    shop.sim.redeliver(shop.sim.delivery_log()[0]["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        shop.sim.redeliver(shop.sim.delivery_log()[0]["id"])
     event = WebhookEvent.objects.get()
     assert (event.status, event.attempts) == ("processed", 1)
     assert Token.objects.get(smartpay_id=token_id).status == "requires_authorization"
+
+
+def test_smartpay_down_during_a_follow_up_fetch_is_a_failure_retried_later(
+    shop: Shop, receiver: Receiver, signal_log: SignalLog
+) -> None:
+    """A real failure: the capture's order cannot be fetched (Smartpay answers 503)."""
+    order_id = shop.order(capture_method="manual", amount=1000)
+    shop.sim.faults.add("GET", f"/v1/orders/{order_id}", status=503, count=1)
+    shop.client.create_payment(order_id, 1000, "JPY")
+    assert receiver.statuses("payment.created") == [500]
+    event = WebhookEvent.objects.get(type="payment.created")
+    assert (event.status, event.attempts) == ("failed", 1)
+    assert not Payment.objects.exists()  # nothing of the event was applied
+    shop.tick(5)
+    shop.sim.deliver_webhooks()
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == ("processed", 2)
+    assert Order.objects.get(smartpay_id=order_id).status == "succeeded"
 
 
 def test_an_unreadable_body_is_400() -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from django_smartpay.models import Token, WebhookEndpoint
+from django_smartpay.models import Token, WebhookEndpoint, WebhookEvent
 
 from .conftest import WEBHOOK_PATH, Receiver, Shop
 
@@ -106,3 +108,33 @@ def test_deleted_endpoint_row_secret_stops_working(
     assert status == "missing"
     assert receiver.answers[-1][2]["error"] == "webhook.unknown-subscription"
     assert secret not in str(receiver.answers)
+
+
+def test_no_secret_or_signature_in_logs_responses_rows_or_reprs(
+    shop: Shop,
+    receiver: Receiver,
+    endpoint: WebhookEndpoint,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: Any,
+) -> None:
+    from django_smartpay.webhooks import applying
+    from django_smartpay.webhooks.verification import SignedHeaders
+
+    secret = endpoint.signing_secret
+    with caplog.at_level(logging.DEBUG):
+        monkeypatch.setitem(applying.HANDLERS, "token.approved", lambda data: 1 / 0)
+        token_id = shop.token()  # token.created applied, token.approved fails (500, traceback logged)
+        monkeypatch.undo()
+        shop.tick(5)
+        shop.sim.deliver_webhooks()  # the retry is applied
+    assert Token.objects.get(smartpay_id=token_id).status == "active"
+    logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
+    stored = json.dumps(list(WebhookEvent.objects.values("headers", "body", "error", "traceback")))
+    for text in (logged, stored, str(receiver.answers)):
+        assert secret not in text
+    headers = SignedHeaders("0" * 64, "1", "evt_test_x", "webhookendpoint_test_x")
+    assert "0" * 64 not in repr(headers)
+    assert all(
+        row["Smartpay-Signature"] == "[redacted]"
+        for row in WebhookEvent.objects.values_list("headers", flat=True)
+    )

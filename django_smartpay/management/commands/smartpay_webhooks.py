@@ -29,7 +29,7 @@ from django_smartpay import services
 from django_smartpay.exceptions import SmartpayError
 from django_smartpay.models import WebhookEvent
 from django_smartpay.models.events import FINAL_STATUSES, WebhookEventStatus
-from django_smartpay.webhooks.receiving import process_stored
+from django_smartpay.webhooks.applying import process_stored
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from django_smartpay.models import (
     WebhookEvent,
     WebhookEventStatus,
 )
-from django_smartpay.webhooks import processing
+from django_smartpay.webhooks import applying
 
 from .conftest import Receiver, Shop, SignalLog
 
@@ -203,12 +203,11 @@ def test_failure_is_recorded_answered_500_and_retried_by_the_next_delivery(
 ) -> None:
     token_id = shop.token(approve=False)
     signal_log.clear()
-    real = processing._upsert
 
     def broken(data: dict[str, Any]) -> Any:
         raise RuntimeError("the database is on fire")
 
-    monkeypatch.setattr(processing, "_upsert", broken)
+    monkeypatch.setitem(applying.HANDLERS, "token.approved", broken)
     shop.tick()
     shop.sim.approve_token(token_id)
     assert receiver.statuses("token.approved") == [500]
@@ -221,7 +220,7 @@ def test_failure_is_recorded_answered_500_and_retried_by_the_next_delivery(
     assert signal_log.names() == ["webhook_received", "webhook_failed"]
     assert str(signal_log.of("webhook_failed")[0]["exception"]) == "the database is on fire"
 
-    monkeypatch.setattr(processing, "_upsert", real)  # the fix is deployed
+    monkeypatch.undo()  # the fix is deployed
     signal_log.clear()
     shop.tick(5)
     shop.sim.deliver_webhooks()  # Smartpay's scheduled retry

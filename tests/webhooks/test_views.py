@@ -320,15 +320,23 @@ def test_unknown_event_type_is_stored_as_ignored(
 
 def test_signature_is_redacted_and_no_secret_is_stored(token: Token, disabling_body: bytes) -> None:
     headers = sign(disabling_body)
-    post(disabling_body, headers, HTTP_AUTHORIZATION="Basic sk_test_leak")
+    post(
+        disabling_body,
+        headers,
+        HTTP_AUTHORIZATION="Basic sk_test_leak",
+        HTTP_X_WEBHOOK_SECRET="leak-secret",
+        HTTP_X_API_KEY="leak-key",
+        HTTP_COOKIE="sessionid=leak-cookie",
+    )
     event = WebhookEvent.objects.get()
     assert event.headers["Smartpay-Signature"] == "[redacted]"
     assert event.headers["Authorization"] == "[redacted]"
+    assert event.headers["X-Webhook-Secret"] == event.headers["X-Api-Key"] == "[redacted]"
+    assert event.headers["Smartpay-Signature-Timestamp"] == headers["Smartpay-Signature-Timestamp"]
     assert event.headers["Smartpay-Subscription-Id"] == SUBSCRIPTION_ID
     stored = json.dumps([event.headers, event.body, event.error, event.traceback])
-    assert (
-        headers["Smartpay-Signature"] not in stored and SECRET not in stored and "sk_test_leak" not in stored
-    )
+    assert headers["Smartpay-Signature"] not in stored and SECRET not in stored
+    assert "leak" not in stored
     assert event.remote_addr == "127.0.0.1"
 
 
@@ -371,3 +379,14 @@ def test_not_wrapped_in_atomic_requests(monkeypatch: Any, token: Token, disablin
     assert statements[0] == "SELECT"
     assert statements[1] == "BEGIN"
     assert not any(statement in ("SAVEPOINT", "RELEASE") for statement in statements)
+
+
+@pytest.mark.parametrize("tolerance", [None, float("nan"), float("inf"), "300", -1, True])
+def test_a_tolerance_that_would_turn_replay_protection_off_is_refused(
+    settings: Any, token: Token, disabling_body: bytes, tolerance: Any
+) -> None:
+    """Even a stale delivery is never accepted: the receiver says it is misconfigured (no traceback body)."""
+    settings.SMARTPAY = {**settings.SMARTPAY, "WEBHOOK_TOLERANCE": tolerance}
+    stale = sign(disabling_body, timestamp=now_ms() - 86_400_000)
+    assert error_of(post(disabling_body, stale), 500) == "webhook.misconfigured"
+    assert_nothing_changed(token)
