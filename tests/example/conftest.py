@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "example_project" / "manage.py"
 START_TIMEOUT = 60.0
 WEBHOOK_TIMEOUT = 30.0
-#: What Django's runserver prints once its socket is bound (``on_bind``).
-READY_LINE = "Starting development server at "
+#: What ``manage.py demo`` prints once the shop's socket is bound (``demo.SERVING``).
+READY_LINE = "Demo shop serving at "
 
 
 def free_port() -> int:
