@@ -1,4 +1,4 @@
-"""Helpers shared by the charge benches: processes, databases, the simulator server, Django set-up.
+"""Helpers shared by the benches: machine load, processes, databases, the simulator server, Django set-up.
 
 Every process started here runs in its own session (process group), so it can be
 stopped with everything it forked (a prefork Celery worker and its children).
@@ -205,7 +205,28 @@ def timed() -> Iterator[dict[str, float]]:
         result["seconds"] = time.perf_counter() - started
 
 
+def machine_load() -> dict[str, Any]:
+    """The load this machine is under: load averages over 1, 5 and 15 minutes and the CPU counts.
+
+    Every bench puts this in its JSON (``dump`` adds it) so that a figure measured on a busy,
+    shared machine can be told from one measured on an idle one.
+    """
+    one, five, fifteen = os.getloadavg()
+    cpus = os.cpu_count() or 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
+    return {
+        "loadavg_1m": round(one, 2),
+        "loadavg_5m": round(five, 2),
+        "loadavg_15m": round(fifteen, 2),
+        "cpu_count": cpus,
+        "cpus_usable": usable,
+        "load_per_cpu_1m": round(one / usable, 2),
+    }
+
+
 def dump(result: dict[str, Any]) -> None:
+    """Print ``result`` as JSON, with the machine load at the end of the run (``machine_load``)."""
+    result.setdefault("machine_load", machine_load())
     print(json.dumps(result, indent=2, sort_keys=False))
 
 

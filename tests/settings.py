@@ -70,9 +70,24 @@ def database_from_url(url: str) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        # One test database per process, so that two runs on one server never collide.
-        "TEST": {"NAME": os.environ.get("SMARTPAY_TEST_DB_NAME", f"test_django_smartpay_{os.getpid()}")},
+        "TEST": {"NAME": test_database_name()},
     }
+
+
+#: The process that read these settings first; the processes it starts inherit the variable.
+_FIRST_PROCESS = os.environ.setdefault("SMARTPAY_TEST_DB_PROCESS", str(os.getpid()))
+
+
+def test_database_name() -> str:
+    """``SMARTPAY_TEST_DB_NAME``, or one name per process, so that two runs never share a database.
+
+    A pytest started by a test (the testing kit's tests start one) inherits the environment;
+    it gets a name of its own, or it would drop the database of the run that started it.
+    """
+    name = os.environ.get("SMARTPAY_TEST_DB_NAME")
+    if not name:
+        return f"test_django_smartpay_{os.getpid()}"
+    return name if _FIRST_PROCESS == str(os.getpid()) else f"{name}_{os.getpid()}"
 
 
 if os.environ.get("DATABASE_URL"):

@@ -151,3 +151,69 @@ def test_every_subpackage_and_data_file_is_in_the_distribution():
     assert data_files, "the package ships templates and translations"
     unshipped = [name for name in data_files if not any(fnmatch.fnmatch(name, p) for p in patterns)]
     assert unshipped == []
+
+
+def _setup_cfg():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    return config
+
+
+def _declared_requirements():
+    """Runtime requirements of setup.cfg: install_requires and every published extra but ``dev``."""
+    from packaging.requirements import Requirement
+
+    config = _setup_cfg()
+    lines = config["options"]["install_requires"].split("\n")
+    for extra, text in config["options.extras_require"].items():
+        if extra != "dev":
+            lines += text.split("\n")
+    return [Requirement(line) for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def _pins(path: Path) -> dict:
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = Version(version)
+    return pins
+
+
+def test_the_lowest_dependencies_env_pins_every_declared_lower_bound():
+    """``tox -e lowest`` and CI test exactly the lower bounds setup.cfg promises."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    lower = {}
+    for requirement in _declared_requirements():
+        bounds = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        assert bounds, f"{requirement} declares no lower bound"
+        lower[canonicalize_name(requirement.name)] = Version(bounds[0])
+    assert _pins(ROOT / ".ci" / "lowest-constraints.txt") == lower
+    tox = (ROOT / "tox.ini").read_text()
+    assert "PIP_CONSTRAINT = {toxinidir}/.ci/lowest-constraints.txt" in tox
+    assert 'PIP_CONSTRAINT="$LOWEST"' in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ci_tests_the_newest_django_the_package_admits():
+    import re
+
+    from packaging.version import Version
+
+    ci = (ROOT / ".ci" / "run").read_text()
+    newest = Version(re.search(r"^DJANGO_NEWEST=(\S+)$", ci, re.MULTILINE).group(1))
+    [django] = [r for r in _declared_requirements() if r.name == "Django"]
+    assert newest in django.specifier
+    assert newest.major >= 6
+    # The next minor release is outside the bound until it has been tested.
+    assert Version(f"{newest.major}.{newest.minor + 1}") not in django.specifier
+    classifiers = _setup_cfg()["metadata"]["classifiers"]
+    assert f"Framework :: Django :: {newest.major}.{newest.minor}" in classifiers
+    assert f"django{newest.major}{newest.minor}" in (ROOT / "tox.ini").read_text()

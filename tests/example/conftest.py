@@ -1,35 +1,138 @@
 """The example project for real: ``manage.py demo`` in a subprocess, on free loopback ports.
 
-The demo command migrates a temporary SQLite database, creates the demo logins, starts the
-Smartpay simulator as its own child process, registers the shop's webhook URL with it and
-runs the development server — exactly what the README's first command does.
+The demo command migrates a temporary SQLite database, creates the demo logins, registers the
+shop's webhook URL with the Smartpay simulator and runs the development server — what the
+README's first command does.  The simulator serves from this process, so that the tests are
+told (not left to guess by polling) when a webhook has reached the shop and been answered.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, NamedTuple
 
 import pytest
 import requests
 
+from django_smartpay.simulator.delivery import Sender
+from django_smartpay.simulator.server import RunningServer
+
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "example_project" / "manage.py"
 START_TIMEOUT = 60.0
+WEBHOOK_TIMEOUT = 30.0
+#: What ``manage.py demo`` prints once the shop's socket is bound (``demo.SERVING``).
+READY_LINE = "Demo shop serving at "
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class Sent(NamedTuple):
+    """One webhook the simulator sent to the shop, and the shop's answer (``None``: no answer)."""
+
+    event_id: str
+    type: str
+    object_id: str
+    status: int | None
+
+
+class Webhooks:
+    """The simulator's webhook sender, wrapped to record each delivery once the shop has answered.
+
+    The shop applies an event before it answers, so after ``wait_for`` the shop's database
+    already shows what the webhook changed.
+    """
+
+    def __init__(self, send: Sender) -> None:
+        self._send = send
+        self._sent: list[Sent] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, url: str, headers: dict[str, str], body: bytes) -> int:
+        event = json.loads(body)
+        status: int | None = None
+        try:
+            status = self._send(url, headers, body)
+            return status
+        finally:
+            data = event["eventData"]
+            with self._changed:
+                self._sent.append(Sent(event["id"], data["type"], str(data["data"].get("id", "")), status))
+                self._changed.notify_all()
+
+    def mark(self) -> int:
+        """A bookmark: ``wait_for(..., after=mark)`` ignores the webhooks sent before it."""
+        with self._changed:
+            return len(self._sent)
+
+    def wait_for(self, event_type: str, object_id: str | None = None, *, after: int = 0) -> Sent:
+        """The first ``event_type`` webhook (about ``object_id``) the shop has answered."""
+
+        def answered() -> Sent | None:
+            return next(
+                (
+                    sent
+                    for sent in self._sent[after:]
+                    if sent.type == event_type and object_id in (None, sent.object_id)
+                ),
+                None,
+            )
+
+        with self._changed:
+            sent = self._changed.wait_for(answered, timeout=WEBHOOK_TIMEOUT)
+            assert sent is not None, f"no {event_type} webhook within {WEBHOOK_TIMEOUT:.0f} s: {self._sent}"
+        return sent
+
+
+class Output:
+    """The demo's output, copied to a log file line by line; tells when a given line has appeared."""
+
+    def __init__(self, stream: IO[str], log: Path) -> None:
+        self.lines: list[str] = []
+        self.ended = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream, log), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str], log: Path) -> None:
+        with log.open("w") as out:
+            for line in stream:
+                out.write(line)
+                out.flush()
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self.ended = True
+            self._changed.notify_all()
+
+    def wait_for_line(self, prefix: str, timeout: float) -> bool:
+        """True once a line starting with ``prefix`` has appeared; False if the output ended first."""
+
+        def seen() -> bool:
+            return self.ended or any(line.startswith(prefix) for line in self.lines)
+
+        with self._changed:
+            self._changed.wait_for(seen, timeout=timeout)
+            return any(line.startswith(prefix) for line in self.lines)
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
 
 
 @dataclass
@@ -39,21 +142,13 @@ class DemoShop:
     database: Path
     process: subprocess.Popen
     log: Path
-    output: list[str] = field(default_factory=list)
+    webhooks: Webhooks
+    output: Output
 
     def query(self, sql: str, *params: object) -> list[tuple]:
         """Read the shop's database (as the shop's own processes wrote it)."""
         with sqlite3.connect(self.database, timeout=20) as connection:
             return connection.execute(sql, params).fetchall()
-
-    def wait_for(self, sql: str, expected: object, timeout: float = 15.0) -> list[tuple]:
-        """Poll ``sql`` until it returns ``expected`` (webhooks arrive asynchronously)."""
-        deadline = time.monotonic() + timeout
-        rows = self.query(sql)
-        while rows != expected and time.monotonic() < deadline:
-            time.sleep(0.2)
-            rows = self.query(sql)
-        return rows
 
     def session(self, username: str, password: str) -> requests.Session:
         """A logged-in browser-like session (CSRF cookie and token included)."""
@@ -112,7 +207,10 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
     folder = tmp_path_factory.mktemp("demo")
-    shop_port, simulator_port = free_port(), free_port()
+    shop_port = free_port()
+    simulator = RunningServer("127.0.0.1", 0)  # the demo uses a simulator that already answers
+    webhooks = Webhooks(simulator.sim.webhook_sender)
+    simulator.sim.webhook_sender = webhooks
     env = {
         key: value
         for key, value in os.environ.items()
@@ -121,39 +219,37 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
     env.pop("CELERY_BROKER_URL", None)  # the demo runs Celery eagerly, like a fresh clone
     env.update(
         DEMO_DATABASE=str(folder / "shop.sqlite3"),
-        SMARTPAY_SIMULATOR_PORT=str(simulator_port),
+        SMARTPAY_SIMULATOR_PORT=simulator.origin.rsplit(":", 1)[1],
         PYTHONUNBUFFERED="1",
     )
     log = folder / "demo.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(MANAGE), "demo", "--addrport", f"127.0.0.1:{shop_port}"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=folder,
-            start_new_session=True,
-        )
+    process = subprocess.Popen(
+        [sys.executable, str(MANAGE), "demo", "--addrport", f"127.0.0.1:{shop_port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=folder,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    output = Output(process.stdout, log)
     shop = DemoShop(
         url=f"http://127.0.0.1:{shop_port}",
-        simulator=f"http://127.0.0.1:{simulator_port}",
+        simulator=simulator.origin,
         database=folder / "shop.sqlite3",
         process=process,
         log=log,
+        webhooks=webhooks,
+        output=output,
     )
-    deadline = time.monotonic() + START_TIMEOUT
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"manage.py demo exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if requests.get(shop.url + "/", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the demo shop did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text()}")
-            time.sleep(0.2)
+        if not output.wait_for_line(READY_LINE, START_TIMEOUT):
+            state = "exited" if output.ended else f"was not serving within {START_TIMEOUT:.0f} s"
+            pytest.fail(f"manage.py demo {state}:\n{output.text()}")
+        assert "Using the Smartpay simulator already running" in output.text()
+        assert requests.get(shop.url + "/", timeout=10).status_code == 200
         yield shop
     finally:
         _stop(process)
+        simulator.stop()

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands.runserver import Command as RunserverCommand
 from django.urls import reverse
 
 from django_smartpay import services
@@ -34,6 +35,9 @@ DEMO_USERS = [
     ("alice", "alice", False),
 ]
 READY_TIMEOUT = 20.0
+#: What ``manage.py demo`` prints once the shop's socket is bound (its tests wait for this line;
+#: Django's own wording changes between versions).
+SERVING = "Demo shop serving at"
 
 
 class Command(BaseCommand):
@@ -66,7 +70,7 @@ class Command(BaseCommand):
                 get_client().list_orders(max_results=1)
                 self.stdout.write("The Smartpay simulator answered the shop's client.")
                 return
-            call_command("runserver", addrport, use_reloader=False)
+            call_command(Runserver(), addrport, use_reloader=False)
 
     def _create_users(self) -> None:
         User = get_user_model()
@@ -140,6 +144,14 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+
+class Runserver(RunserverCommand):
+    """Django's ``runserver``, saying in words of our own when it is ready for requests."""
+
+    def on_bind(self, server_port: int) -> None:
+        super().on_bind(server_port)
+        self.stdout.write(f"{SERVING} http://{self.addr}:{server_port}/")
 
 
 def _interrupt(signum: int, frame: Any) -> None:
