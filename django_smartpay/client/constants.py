@@ -173,6 +173,14 @@ HEADER_SIGNATURE_TIMESTAMP: Final = "Smartpay-Signature-Timestamp"
 HEADER_EVENT_ID: Final = "Smartpay-Event-Id"
 HEADER_SUBSCRIPTION_ID: Final = "Smartpay-Subscription-Id"
 
+# Numeric limits (spec §2): the official Python SDK's schema types amounts as uint32 and
+# quantities as uint16; counters stay within a PositiveIntegerField on every database.
+MAX_AMOUNT: Final = 2**32 - 1
+MAX_QUANTITY: Final = 2**16 - 1
+MAX_POSITIVE_INTEGER: Final = 2**31 - 1
+#: Largest N of "every N days/weeks/months" of a charge schedule (a year of days).
+MAX_INTERVAL_COUNT: Final = 366
+
 
 #: Every constant of this module (upper-case names), in the order they are written.
 __all__ = [name for name in list(globals()) if name.isupper()]

@@ -24,12 +24,6 @@ from .base import CURRENCY_MAX_LENGTH, smartpay_link
 #: Smartpay's limit on an order's ``reference`` (spec §3.2).
 CHARGE_REFERENCE_MAX_LENGTH = 40
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-#: Largest amount of one charge: Smartpay's own SDK types amounts as uint32 (spec §2).
-MAX_AMOUNT = 2**32 - 1
-#: Largest N of "every N days/weeks/months" (a year of days).
-MAX_INTERVAL_COUNT = 366
-#: Largest ``max_count``: the range of a ``PositiveIntegerField`` on every backend.
-MAX_COUNT = 2**31 - 1
 #: Longest IANA time zone name a schedule keeps (the longest today is 32 characters).
 TIME_ZONE_MAX_LENGTH = 64
 

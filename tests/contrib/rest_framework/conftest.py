@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,26 +10,21 @@ from rest_framework.test import APIClient
 
 from django_smartpay import services
 from django_smartpay.models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge
+from tests.shopping import ADDRESS
 
-ADDRESS = {"line1": "1-1-1 Marunouchi", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
 SHIPPING = {"address": ADDRESS}
 API = "/api/smartpay/"
 
 
 @pytest.fixture(autouse=True)
 def drf_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.drf.urls"
+    settings.ROOT_URLCONF = "tests.contrib.rest_framework.urls"
 
 
 @pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[Any]:
-    """Charges run inline: the schedule tests see their first charge settled."""
-    from tests.celery_app import app
-
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield app
-    app.conf.update(saved)
+def inline_tasks(eager_celery: Any) -> Any:
+    """Every test here runs Celery tasks inline (``eager_celery`` is in tests/conftest.py)."""
+    return eager_celery
 
 
 @pytest.fixture
