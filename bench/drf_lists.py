@@ -15,8 +15,6 @@ machine load.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import sys
 import tempfile
@@ -31,23 +29,19 @@ import django
 from django.conf import settings
 from django.urls import include, path
 
+from bench import _support as support
+from tests.settings import database_from_url
+
 #: This module is the URLconf; the routes are added once Django is configured.
 urlpatterns: list[Any] = []
 
 
 def database(directory: str, postgres: str | None) -> dict[str, Any]:
+    """SQLite in ``directory``, or a database named by the path of ``postgres``, created and dropped."""
     if not postgres:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(directory) / "bench.sqlite3")}
-    url = urlsplit(postgres)
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": "postgres",
-        "USER": url.username or "postgres",
-        "PASSWORD": url.password or "",
-        "HOST": url.hostname or "127.0.0.1",
-        "PORT": str(url.port or 5432),
-        "TEST": {"NAME": url.path.lstrip("/") or "bench_drf_lists"},
-    }
+    name = urlsplit(postgres).path.lstrip("/") or "bench_drf_lists"
+    return {**database_from_url(postgres), "NAME": "postgres", "TEST": {"NAME": name}}
 
 
 def configure(directory: str, postgres: str | None = None) -> None:
@@ -132,7 +126,7 @@ def main() -> None:
             old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         else:
             call_command("migrate", verbosity=0)
-        load_before = os.getloadavg()
+        load_before = support.machine_load()
         results: dict[str, Any] = {}
         for rows in args.rows:
             user = get_user_model().objects.create_user(username=f"shopper{rows}")
@@ -160,20 +154,15 @@ def main() -> None:
             results[str(rows)] = figures
         if args.postgres:
             connection.creation.destroy_test_db(old_name, verbosity=0)
-        print(
-            json.dumps(
-                {
-                    "bench": "drf_lists",
-                    "database": connection.vendor if args.postgres else "sqlite (file)",
-                    "django": django.get_version(),
-                    "page_size": 20,
-                    "loadavg_before": [round(value, 2) for value in load_before],
-                    "loadavg_after": [round(value, 2) for value in os.getloadavg()],
-                    "cpus": os.cpu_count(),
-                    "results": results,
-                },
-                indent=2,
-            )
+        support.dump(
+            {
+                "bench": "drf_lists",
+                "database": connection.vendor if args.postgres else "sqlite (file)",
+                "django": django.get_version(),
+                "page_size": 20,
+                "machine_load_before": load_before,
+                "results": results,
+            }
         )
 
 
