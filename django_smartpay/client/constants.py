@@ -1,4 +1,4 @@
-"""Every enum value of the Smartpay API, spelled as the API spells it.
+"""Every enum value and numeric limit of the Smartpay API, spelled as the API spells it.
 
 The official SDKs ship ``CAPTURE_METHOD_AUTOMATIC = "autommatic"`` (sic) and name the
 refund reasons ``REJECT_*``; we do neither (spec §4, §9 item 8).  Each enum also has a
