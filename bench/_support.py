@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -230,17 +230,26 @@ def dump(result: dict[str, Any]) -> None:
     print(json.dumps(result, indent=2, sort_keys=False))
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU seconds (user + system) used so far by the live processes of process group ``pgid`` (Linux)."""
+def cpu_seconds(matches: Callable[[Path, str, list[str]], bool]) -> float:
+    """CPU seconds (user + system) used so far by the live processes that ``matches(entry, command,
+    fields)`` selects: ``entry`` is the ``/proc/<pid>`` folder, ``fields`` what follows the command
+    in its ``stat`` (state, ppid, pgrp, …).  Linux only."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            stat = (entry / "stat").read_text()
+            command, after = stat[stat.index("(") + 1 :].rsplit(")", 1)
+            fields = after.split()
+            if matches(entry, command, fields):
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:  # the process ended meanwhile
             continue
-        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, …
-            total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds used so far by the live processes of process group ``pgid``."""
+    return cpu_seconds(lambda entry, command, fields: int(fields[2]) == pgid)

@@ -90,20 +90,11 @@ def build_urls() -> Any:
 
 
 def populate(events: range, rows: int) -> None:
+    """Webhook events ``events`` (five kinds of status, every event type), and on the first call
+    ``rows`` rows of every other model, built by the admin tests' own builder."""
     from django_smartpay.client.constants import EVENTS
-    from django_smartpay.models import (
-        ChargeSchedule,
-        CheckoutSession,
-        Coupon,
-        Order,
-        Payment,
-        PromotionCode,
-        Refund,
-        Token,
-        TokenCharge,
-        WebhookEndpoint,
-        WebhookEvent,
-    )
+    from django_smartpay.models import WebhookEvent
+    from tests.admin.rows import mirrored_rows, smartpay_id
 
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     batch = 5000
@@ -120,7 +111,7 @@ def populate(events: range, rows: int) -> None:
                 type=EVENTS[i % len(EVENTS)],
                 status=("processed", "processed", "processed", "ignored", "failed")[i % 5],
                 object_model="smartpay.order",
-                object_smartpay_id=f"order_test_{i % max(rows, 1):07d}",
+                object_smartpay_id=smartpay_id("order", i % max(rows, 1)),
                 body=json.dumps({"id": f"evt_test_{i:07d}", "eventData": {"type": EVENTS[i % len(EVENTS)]}}),
                 headers={"Content-Type": "application/json"},
                 received_at=start + dt.timedelta(seconds=i),
@@ -130,56 +121,7 @@ def populate(events: range, rows: int) -> None:
     if events.start:
         return
     for numbers in chunks(rows):
-
-        def common(prefix: str, i: int) -> dict[str, Any]:
-            return {
-                "smartpay_id": f"{prefix}_test_{i:07d}",
-                "smartpay_created": start + dt.timedelta(minutes=i),
-            }
-
-        Token.objects.bulk_create(Token(**common("paytok", i), status="active") for i in numbers)
-        Order.objects.bulk_create(
-            Order(
-                **common("order", i),
-                status=("succeeded", "requires_capture", "canceled")[i % 3],
-                amount=1000,
-                token_id=f"paytok_test_{i:07d}",
-            )
-            for i in numbers
-        )
-        Payment.objects.bulk_create(
-            Payment(**common("payment", i), amount=1000, order_id=f"order_test_{i:07d}") for i in numbers
-        )
-        Refund.objects.bulk_create(
-            Refund(**common("refund", i), amount=10, payment_id=f"payment_test_{i:07d}") for i in numbers
-        )
-        CheckoutSession.objects.bulk_create(
-            CheckoutSession(**common("checkout", i), order_id=f"order_test_{i:07d}") for i in numbers
-        )
-        Coupon.objects.bulk_create(Coupon(**common("coupon", i), name=f"Coupon {i}") for i in numbers)
-        PromotionCode.objects.bulk_create(
-            PromotionCode(**common("promotioncode", i), code=f"C{i}", coupon_id=f"coupon_test_{i:07d}")
-            for i in numbers
-        )
-        WebhookEndpoint.objects.bulk_create(
-            WebhookEndpoint(**common("webhookendpoint", i), url=f"https://shop.example/{i}") for i in numbers
-        )
-        schedules = ChargeSchedule.objects.bulk_create(
-            ChargeSchedule(token_id=f"paytok_test_{i:07d}", amount=500, interval="monthly", next_run_at=start)
-            for i in numbers
-        )
-        TokenCharge.objects.bulk_create(
-            TokenCharge(
-                token_id=f"paytok_test_{i:07d}",
-                order_id=f"order_test_{i:07d}",
-                schedule=schedule,
-                period=start,
-                amount=500,
-                reference=f"charge-{i}",
-                idempotency_key=f"key-{i}",
-            )
-            for i, schedule in zip(numbers, schedules, strict=True)
-        )
+        mirrored_rows(numbers, start=start, order_statuses=("succeeded", "requires_capture", "canceled"))
 
 
 def scenarios() -> list[tuple[str, str, dict[str, str]]]:

@@ -68,37 +68,15 @@ def active_window(first_pk: int) -> tuple[Any, Any]:
 
 
 def database_backends_cpu_seconds(db_name: str) -> float:
-    """CPU seconds of the PostgreSQL backends serving ``db_name`` (local server, Linux)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if f" {db_name} ".encode() not in (entry / "cmdline").read_bytes():
-                continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    """CPU seconds of the PostgreSQL backends serving ``db_name`` (local server)."""
+    return support.cpu_seconds(
+        lambda entry, command, fields: f" {db_name} ".encode() in (entry / "cmdline").read_bytes()
+    )
 
 
 def named_cpu_seconds(name: str) -> float:
     """CPU seconds of the live processes whose command is ``name`` (e.g. redis-server)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if stat[stat.index("(") + 1 : stat.rindex(")")] == name:
-            fields = stat.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    return support.cpu_seconds(lambda entry, command, fields: command == name)
 
 
 def machine_cpu_seconds() -> tuple[float, float]:

@@ -15,9 +15,6 @@ machine load.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import os
 import statistics
 import sys
 import tempfile
@@ -32,27 +29,19 @@ import django
 from django.conf import settings
 from django.urls import include, path
 
+from bench import _support as support
+from tests.settings import database_from_url
+
 #: This module is the URLconf; the routes are added once Django is configured.
 urlpatterns: list[Any] = []
-BASE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-SHIPPING = {
-    "address": {"line1": "1-1-1", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
-}
 
 
 def database(directory: str, postgres: str | None) -> dict[str, Any]:
+    """SQLite in ``directory``, or a database named by the path of ``postgres``, created and dropped."""
     if not postgres:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(directory) / "bench.sqlite3")}
-    url = urlsplit(postgres)
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": "postgres",
-        "USER": url.username or "postgres",
-        "PASSWORD": url.password or "",
-        "HOST": url.hostname or "127.0.0.1",
-        "PORT": str(url.port or 5432),
-        "TEST": {"NAME": url.path.lstrip("/") or "bench_drf_lists"},
-    }
+    name = urlsplit(postgres).path.lstrip("/") or "bench_drf_lists"
+    return {**database_from_url(postgres), "NAME": "postgres", "TEST": {"NAME": name}}
 
 
 def configure(directory: str, postgres: str | None = None) -> None:
@@ -77,72 +66,12 @@ def configure(directory: str, postgres: str | None = None) -> None:
 
 
 def seed(user: Any, rows: int) -> None:
-    from django_smartpay.models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge
+    """The test suite's builders (``tests/contrib/rest_framework/rows.py``), at scale."""
+    from tests.contrib.rest_framework.rows import seed_orders, seed_schedules, seed_tokens
 
-    tag = f"u{user.pk}n"
-    orders = Order.objects.bulk_create(
-        Order(
-            smartpay_id=f"order_test_{tag}{i}",
-            user=user,
-            amount=3000,
-            captured_amount=3000,
-            status="succeeded",
-            reference=f"shop-order-{i}",
-            description="Matcha set",
-            smartpay_created=BASE + dt.timedelta(seconds=i),
-        )
-        for i in range(rows)
-    )
-    payments = Payment.objects.bulk_create(
-        Payment(
-            smartpay_id=f"payment_test_{tag}{i}p{j}",
-            order_id=order.smartpay_id,
-            amount=1500,
-            status="processed",
-            smartpay_created=BASE + dt.timedelta(seconds=i, milliseconds=j),
-        )
-        for i, order in enumerate(orders)
-        for j in range(2)
-    )
-    Refund.objects.bulk_create(
-        Refund(
-            smartpay_id=f"refund_test_{payment.smartpay_id[13:]}",
-            payment_id=payment.smartpay_id,
-            amount=100,
-            status="succeeded",
-            reason="requested_by_customer",
-        )
-        for payment in payments
-    )
-    Token.objects.bulk_create(
-        Token(smartpay_id=f"paytok_test_{tag}{i}", user=user, status="active", smartpay_created=BASE)
-        for i in range(rows)
-    )
-    token = Token.objects.filter(user=user).first()
-    schedules = ChargeSchedule.objects.bulk_create(
-        ChargeSchedule(
-            token=token,
-            amount=980,
-            items=[{"name": "Matcha club", "amount": 980, "currency": "JPY"}],
-            shipping_info=SHIPPING,
-            interval="monthly",
-            next_run_at=BASE,
-        )
-        for _ in range(rows)
-    )
-    TokenCharge.objects.bulk_create(
-        TokenCharge(
-            token=token,
-            schedule=schedule,
-            amount=980,
-            reference=f"tc_{schedule.pk}_{k}",
-            idempotency_key=f"bench-{schedule.pk}-{k}",
-            status="succeeded",
-            period=BASE + dt.timedelta(days=30 * k),
-        )
-        for schedule in schedules
-        for k in range(6)
-    )
+    seed_orders(user, rows, payments=2, refunds=1)
+    seed_tokens(user, rows)
+    seed_schedules(user, rows, charges=6)
 
 
 def measure(client: Any, url: str, repeat: int) -> dict[str, Any]:
@@ -197,7 +126,7 @@ def main() -> None:
             old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         else:
             call_command("migrate", verbosity=0)
-        load_before = os.getloadavg()
+        load_before = support.machine_load()
         results: dict[str, Any] = {}
         for rows in args.rows:
             user = get_user_model().objects.create_user(username=f"shopper{rows}")
@@ -225,20 +154,15 @@ def main() -> None:
             results[str(rows)] = figures
         if args.postgres:
             connection.creation.destroy_test_db(old_name, verbosity=0)
-        print(
-            json.dumps(
-                {
-                    "bench": "drf_lists",
-                    "database": connection.vendor if args.postgres else "sqlite (file)",
-                    "django": django.get_version(),
-                    "page_size": 20,
-                    "loadavg_before": [round(value, 2) for value in load_before],
-                    "loadavg_after": [round(value, 2) for value in os.getloadavg()],
-                    "cpus": os.cpu_count(),
-                    "results": results,
-                },
-                indent=2,
-            )
+        support.dump(
+            {
+                "bench": "drf_lists",
+                "database": connection.vendor if args.postgres else "sqlite (file)",
+                "django": django.get_version(),
+                "page_size": 20,
+                "machine_load_before": load_before,
+                "results": results,
+            }
         )
 
 

@@ -32,7 +32,6 @@ import tempfile
 import time
 from io import StringIO
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,6 +39,8 @@ import django
 import requests
 from django.conf import settings
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
+
+from tests.settings import database_from_url
 
 SECRET_KEY = "sk_test_benchSyncImport0001"
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -51,18 +52,7 @@ def database(directory: str) -> dict:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(directory) / "bench.sqlite3")}
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise SystemExit(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
-        "PORT": str(parts.port or ""),
-        "TEST": {"NAME": "smartpay_bench_sync"},
-    }
+    return {**database_from_url(url), "TEST": {"NAME": "smartpay_bench_sync"}}
 
 
 def configure(directory: str, api_base: str) -> None:

@@ -9,8 +9,13 @@ Under ``CI=true`` a missing service is an error, never a silent skip.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+
+from tests.celery_app import app as celery_app
+from tests.shopping import Api
 
 INTEGRATION = {
     "postgres": ("DATABASE_URL", ("postgres://", "postgresql://")),
@@ -61,3 +66,25 @@ pytest_plugins = ["django_smartpay.testing.pytest_plugin"]
 def simulator(smartpay_simulator):
     """The in-process Smartpay of ``smartpay_simulator`` (``SMARTPAY`` points at it)."""
     return smartpay_simulator
+
+
+@pytest.fixture
+def api(smartpay_client, simulator) -> Api:
+    """Makes real objects in the simulator (:class:`tests.shopping.Api`)."""
+    return Api(smartpay_client, simulator)
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="hanako", email="hanako@example.jp")
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[Any]:
+    """Run tasks inline, whatever ``CELERY_BROKER_URL`` says; the folders whose tests all need it
+    (charging, webhooks, REST) use it automatically.  A test may switch eager mode off on the
+    yielded app (the broker and worker tests do); it is restored afterwards."""
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield celery_app
+    celery_app.conf.update(saved)

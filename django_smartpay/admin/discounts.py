@@ -31,8 +31,8 @@ def _setter(update: Any, active: bool) -> Any:
 _COLUMNS = ((gettext_lazy("state"), _active),)
 
 
-def _toggle(name: str, update: Any, active: bool, description: Any, title: Any) -> Any:
-    """An activate/deactivate action for coupons or promotion codes."""
+def _toggle(name: str, permission: str, update: Any, active: bool, description: Any, title: Any) -> Any:
+    """An activate/deactivate action for coupons or promotion codes, each under its own permission."""
     if active:
         warning = gettext_lazy("Shoppers can use them again (until they expire or run out).")
     else:
@@ -41,7 +41,7 @@ def _toggle(name: str, update: Any, active: bool, description: Any, title: Any) 
         ActionSpec(
             name=name,
             description=description,
-            permission="manage_promotions",
+            permission=permission,
             run=_setter(update, active),
             title=title,
             button=gettext_lazy("Activate") if active else gettext_lazy("Deactivate"),
@@ -53,6 +53,7 @@ def _toggle(name: str, update: Any, active: bool, description: Any, title: Any) 
 
 activate_coupons = _toggle(
     "activate_coupons",
+    "manage_coupon",
     services.update_coupon,
     True,
     gettext_lazy("Activate selected coupons"),
@@ -60,6 +61,7 @@ activate_coupons = _toggle(
 )
 deactivate_coupons = _toggle(
     "deactivate_coupons",
+    "manage_coupon",
     services.update_coupon,
     False,
     gettext_lazy("Deactivate selected coupons"),
@@ -67,6 +69,7 @@ deactivate_coupons = _toggle(
 )
 activate_promotion_codes = _toggle(
     "activate_promotion_codes",
+    "manage_promotioncode",
     services.update_promotion_code,
     True,
     gettext_lazy("Activate selected promotion codes"),
@@ -74,6 +77,7 @@ activate_promotion_codes = _toggle(
 )
 deactivate_promotion_codes = _toggle(
     "deactivate_promotion_codes",
+    "manage_promotioncode",
     services.update_promotion_code,
     False,
     gettext_lazy("Deactivate selected promotion codes"),
@@ -100,7 +104,7 @@ class CouponAdmin(SmartpayObjectAdmin):
     display_overrides = {"discount_amount": "discount"}
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
 
-    has_manage_promotions_permission = permission_check("manage_promotions")
+    has_manage_coupon_permission = permission_check("manage_coupon")
 
     @admin.display(description=gettext_lazy("discount"), ordering="discount_amount")
     def discount(self, obj: Coupon) -> str:
@@ -134,4 +138,4 @@ class PromotionCodeAdmin(SmartpayObjectAdmin):
     display_overrides = {"coupon": "coupon_link"}
 
     coupon_link = link("coupon", gettext_lazy("coupon"))
-    has_manage_promotions_permission = permission_check("manage_promotions")
+    has_manage_promotioncode_permission = permission_check("manage_promotioncode")

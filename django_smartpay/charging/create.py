@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from .. import conf, sync
 from ..client import payloads
 from ..client import validation as v
+from ..client.constants import MAX_AMOUNT
 from ..exceptions import SmartpayValidationError
 from ..models import CaptureMethod, Token, TokenCharge, TokenChargeStatus, TokenStatus
-from ..models.charges import MAX_AMOUNT
 from .dispatch import enqueue_on_commit
 
 logger = logging.getLogger("django_smartpay.charging")

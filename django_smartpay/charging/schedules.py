@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import scheduling
+from ..client.constants import MAX_INTERVAL_COUNT, MAX_POSITIVE_INTEGER
 from ..models import (
     CaptureMethod,
     ChargeSchedule,
@@ -26,7 +27,7 @@ from ..models import (
     TokenCharge,
     TokenChargeStatus,
 )
-from ..models.charges import MAX_COUNT, MAX_INTERVAL_COUNT, default_time_zone
+from ..models.charges import default_time_zone
 from .batches import DEFAULT_BATCH_SIZE, charge_due_batch, series_of
 from .create import (
     CURRENCY,
@@ -92,9 +93,10 @@ def create_schedule(
         raise invalid(
             _("The interval count must be a whole number from 1 to %(max)d.") % {"max": MAX_INTERVAL_COUNT}
         )
-    if max_count is not None and not _whole(max_count, 1, MAX_COUNT):
+    if max_count is not None and not _whole(max_count, 1, MAX_POSITIVE_INTEGER):
         raise invalid(
-            _("The maximum number of charges must be a whole number from 1 to %(max)d.") % {"max": MAX_COUNT}
+            _("The maximum number of charges must be a whole number from 1 to %(max)d.")
+            % {"max": MAX_POSITIVE_INTEGER}
         )
     if day_of_month is not None and interval != ScheduleInterval.MONTHLY:
         raise invalid(_("day_of_month applies to monthly schedules only."))

@@ -1,4 +1,4 @@
-"""Every enum value of the Smartpay API, spelled as the API spells it.
+"""Every enum value and numeric limit of the Smartpay API, spelled as the API spells it.
 
 The official SDKs ship ``CAPTURE_METHOD_AUTOMATIC = "autommatic"`` (sic) and name the
 refund reasons ``REJECT_*``; we do neither (spec §4, §9 item 8).  Each enum also has a
@@ -172,6 +172,14 @@ HEADER_SIGNATURE: Final = "Smartpay-Signature"
 HEADER_SIGNATURE_TIMESTAMP: Final = "Smartpay-Signature-Timestamp"
 HEADER_EVENT_ID: Final = "Smartpay-Event-Id"
 HEADER_SUBSCRIPTION_ID: Final = "Smartpay-Subscription-Id"
+
+# Numeric limits (spec §2): the official Python SDK's schema types amounts as uint32 and
+# quantities as uint16; counters stay within a PositiveIntegerField on every database.
+MAX_AMOUNT: Final = 2**32 - 1
+MAX_QUANTITY: Final = 2**16 - 1
+MAX_POSITIVE_INTEGER: Final = 2**31 - 1
+#: Largest N of "every N days/weeks/months" of a charge schedule (a year of days).
+MAX_INTERVAL_COUNT: Final = 366
 
 
 #: Every constant of this module (upper-case names), in the order they are written.

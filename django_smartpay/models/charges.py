@@ -19,17 +19,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..client.validation import MAX_IDEMPOTENCY_KEY_LENGTH, MAX_REFERENCE_LENGTH
 from .base import CURRENCY_MAX_LENGTH, smartpay_link
 
-#: Smartpay's limit on an order's ``reference`` (spec §3.2).
-CHARGE_REFERENCE_MAX_LENGTH = 40
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
-#: Largest amount of one charge: Smartpay's own SDK types amounts as uint32 (spec §2).
-MAX_AMOUNT = 2**32 - 1
-#: Largest N of "every N days/weeks/months" (a year of days).
-MAX_INTERVAL_COUNT = 366
-#: Largest ``max_count``: the range of a ``PositiveIntegerField`` on every backend.
-MAX_COUNT = 2**31 - 1
 #: Longest IANA time zone name a schedule keeps (the longest today is 32 characters).
 TIME_ZONE_MAX_LENGTH = 64
 
@@ -181,9 +173,9 @@ class TokenCharge(ChargePayload):
         related_name="charges",
         verbose_name=_("token"),
     )
-    reference = models.CharField(_("reference"), max_length=CHARGE_REFERENCE_MAX_LENGTH, unique=True)
+    reference = models.CharField(_("reference"), max_length=MAX_REFERENCE_LENGTH, unique=True)
     idempotency_key = models.CharField(
-        _("idempotency key"), max_length=IDEMPOTENCY_KEY_MAX_LENGTH, unique=True
+        _("idempotency key"), max_length=MAX_IDEMPOTENCY_KEY_LENGTH, unique=True
     )
     status = models.CharField(
         _("status"), max_length=16, choices=TokenChargeStatus.choices, default=TokenChargeStatus.PENDING

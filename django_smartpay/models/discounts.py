@@ -44,7 +44,7 @@ class Coupon(Redeemable):
     class Meta:
         verbose_name = _("coupon")
         verbose_name_plural = _("coupons")
-        permissions = [("manage_promotions", _("Can activate and deactivate coupons"))]
+        permissions = [("manage_coupon", _("Can activate and deactivate coupons"))]
 
 
 class PromotionCode(Redeemable):
@@ -61,4 +61,4 @@ class PromotionCode(Redeemable):
     class Meta:
         verbose_name = _("promotion code")
         verbose_name_plural = _("promotion codes")
-        permissions = [("manage_promotions", _("Can activate and deactivate promotion codes"))]
+        permissions = [("manage_promotioncode", _("Can activate and deactivate promotion codes"))]

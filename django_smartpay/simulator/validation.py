@@ -13,12 +13,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..client.constants import MAX_AMOUNT, MAX_QUANTITY
 from .errors import invalid
 
-#: Upper bound for amounts: the official Python SDK's schema types them as uint32.
-MAX_AMOUNT = 2**32 - 1
-#: Upper bound for quantities (uint16 in the same schema).
-MAX_QUANTITY = 2**16 - 1
 #: Upper bound for millisecond timestamps and counters.
 MAX_INTEGER = 2**53 - 1
 MAX_METADATA_KEYS = 20

@@ -25,6 +25,8 @@ from django_smartpay.client.constants import (
     HEADER_SIGNATURE,
     HEADER_SIGNATURE_TIMESTAMP,
     HEADER_SUBSCRIPTION_ID,
+    MAX_AMOUNT,
+    MAX_POSITIVE_INTEGER,
 )
 from django_smartpay.exceptions import SmartpayConfigurationError
 from django_smartpay.models import OrderStatus, PaymentStatus, RefundReason, RefundStatus, TokenStatus
@@ -65,10 +67,6 @@ EVENT_OBJECTS: dict[str, str] = {
 #: Every event name Smartpay documents (spec §7.4); others are refused, the unhandled stored as ignored.
 KNOWN_EVENTS = frozenset(c.EVENTS)
 
-#: Largest amount accepted: the official SDK's schema types amounts as uint32.
-MAX_AMOUNT = 2**32 - 1
-#: Largest counter (the range of a PositiveIntegerField on every database).
-MAX_COUNT = 2**31 - 1
 MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
 OBJECT_ID_MAX_LENGTH = 64
 _ID = re.compile(r"([a-z]+)_(test|live)_[0-9A-Za-z]+")
@@ -290,7 +288,7 @@ def _percentage(value: Any) -> str | None:
 
 _MS = _integer(0, MAX_MS)
 _AMOUNT = _integer(0, MAX_AMOUNT)
-_COUNT = _integer(0, MAX_COUNT)
+_COUNT = _integer(0, MAX_POSITIVE_INTEGER)
 _TEXT = _text(255)
 _COMMON: dict[str, Check] = {
     "test": _flag,

@@ -15,8 +15,7 @@ from django.utils.text import capfirst
 
 from django_smartpay import services
 from django_smartpay.models import Coupon, Order, Payment, PromotionCode, Token
-
-ADDRESS = {"line1": "1-1-1 Marunouchi", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
+from tests.shopping import ADDRESS
 
 
 class Shop:

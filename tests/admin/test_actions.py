@@ -95,7 +95,7 @@ CASES = [
     Case(
         "coupon",
         "deactivate_coupons",
-        "smartpay.manage_promotions",
+        "smartpay.manage_coupon",
         lambda shop: shop.coupon(),
         "PATCH",
         "/coupons/{id}",
@@ -104,7 +104,7 @@ CASES = [
     Case(
         "coupon",
         "activate_coupons",
-        "smartpay.manage_promotions",
+        "smartpay.manage_coupon",
         lambda shop: shop.coupon(active=False),
         "PATCH",
         "/coupons/{id}",
@@ -113,7 +113,7 @@ CASES = [
     Case(
         "promotioncode",
         "deactivate_promotion_codes",
-        "smartpay.manage_promotions",
+        "smartpay.manage_promotioncode",
         lambda shop: shop.promotion_code(),
         "PATCH",
         "/promotion-codes/{id}",
@@ -122,7 +122,7 @@ CASES = [
     Case(
         "promotioncode",
         "activate_promotion_codes",
-        "smartpay.manage_promotions",
+        "smartpay.manage_promotioncode",
         lambda shop: shop.promotion_code(active=False),
         "PATCH",
         "/promotion-codes/{id}",
@@ -199,8 +199,6 @@ def test_permission_is_checked_again_on_submit(case: Case, shop, staff, simulato
     assert page.status_code == 200
     app_label, codename = case.perm.split(".")
     user = django_user_model.objects.get(username="support")
-    # (manage_promotions exists on coupons and promotion codes: Django's has_perm() reads
-    # "smartpay.manage_promotions" as either, so both go.)
     user.user_permissions.remove(
         *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
     )
@@ -326,3 +324,21 @@ def test_bulk_reports_every_row_and_does_not_stop(shop, staff, simulator):
     assert third == f"{who(tokens[2])}: Token is now disabled."
     statuses = [t.status for t in type(tokens[0]).objects.order_by("pk")]
     assert statuses == [TokenStatus.ACTIVE, TokenStatus.DISABLED, TokenStatus.DISABLED]
+
+
+@pytest.mark.parametrize(
+    ("perm", "granted", "withheld"),
+    [
+        ("smartpay.manage_coupon", "coupon", "promotioncode"),
+        ("smartpay.manage_promotioncode", "promotioncode", "coupon"),
+    ],
+)
+def test_each_discount_model_has_its_own_permission(perm, granted, withheld, staff):
+    """Holding one model's permission offers that model's actions only (no shared codename)."""
+    client = staff(perm)
+    assert {"activate_coupons", "deactivate_coupons"} & offered(client, "coupon") == (
+        {"activate_coupons", "deactivate_coupons"} if granted == "coupon" else set()
+    )
+    codes = {"activate_promotion_codes", "deactivate_promotion_codes"}
+    assert codes & offered(client, "promotioncode") == (codes if granted == "promotioncode" else set())
+    assert "sync_from_smartpay" in offered(client, withheld)

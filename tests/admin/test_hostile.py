@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from .test_queries import populate
+from .rows import populate
 
 pytestmark = pytest.mark.django_db
 

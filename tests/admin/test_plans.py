@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django_smartpay.client.constants import EVENTS
 from django_smartpay.models import ChargeSchedule, TokenCharge, WebhookEvent
 
-from .test_queries import populate
+from .rows import populate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

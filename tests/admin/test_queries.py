@@ -3,7 +3,6 @@ the whole table."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
@@ -16,121 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from django_smartpay.admin import display
-from django_smartpay.models import (
-    ChargeSchedule,
-    CheckoutSession,
-    Coupon,
-    Order,
-    Payment,
-    PromotionCode,
-    Refund,
-    Token,
-    TokenCharge,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from django_smartpay.models import Order, Token, WebhookEvent
+
+from .rows import populate
 
 pytestmark = pytest.mark.django_db
 
 SMARTPAY_MODELS = [m for m in apps.get_app_config("smartpay").get_models() if admin.site.is_registered(m)]
-START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-def populate(upto: int, django_user_model) -> None:
-    """Rows ``len(existing)..upto`` of every model, each pointing at its own related rows."""
-    first = Order.objects.count()
-    numbers = range(first, upto)
-    if not numbers:
-        return
-    users = django_user_model.objects.bulk_create(
-        django_user_model(username=f"user{i}", email=f"user{i}@example.jp") for i in numbers
-    )
-
-    def common(prefix: str, i: int) -> dict:
-        return {
-            "smartpay_id": f"{prefix}_test_{i:06d}",
-            "smartpay_created": START + dt.timedelta(minutes=i),
-            "data": {"id": f"{prefix}_test_{i:06d}", "n": i},
-        }
-
-    Token.objects.bulk_create(
-        Token(**common("paytok", i), status="active", reference=f"tok-{i}", user=user)
-        for i, user in zip(numbers, users, strict=True)
-    )
-    Order.objects.bulk_create(
-        Order(
-            **common("order", i),
-            status="requires_capture",
-            amount=1000 + i,
-            reference=f"cart-{i}",
-            token_id=f"paytok_test_{i:06d}",
-            user=user,
-        )
-        for i, user in zip(numbers, users, strict=True)
-    )
-    Payment.objects.bulk_create(
-        Payment(**common("payment", i), status="processed", amount=1000, order_id=f"order_test_{i:06d}")
-        for i in numbers
-    )
-    Refund.objects.bulk_create(
-        Refund(**common("refund", i), status="succeeded", amount=10, payment_id=f"payment_test_{i:06d}")
-        for i in numbers
-    )
-    CheckoutSession.objects.bulk_create(
-        CheckoutSession(
-            **common("checkout", i),
-            mode="order",
-            order_id=f"order_test_{i:06d}",
-            token_id=f"paytok_test_{i:06d}",
-            user=user,
-        )
-        for i, user in zip(numbers, users, strict=True)
-    )
-    Coupon.objects.bulk_create(
-        Coupon(**common("coupon", i), name=f"Coupon {i}", discount_type="amount", discount_amount=100)
-        for i in numbers
-    )
-    PromotionCode.objects.bulk_create(
-        PromotionCode(**common("promotioncode", i), code=f"CODE{i}", coupon_id=f"coupon_test_{i:06d}")
-        for i in numbers
-    )
-    WebhookEndpoint.objects.bulk_create(
-        WebhookEndpoint(**common("webhookendpoint", i), url=f"https://shop.example/{i}", signing_secret="s")
-        for i in numbers
-    )
-    schedules = ChargeSchedule.objects.bulk_create(
-        ChargeSchedule(
-            token_id=f"paytok_test_{i:06d}",
-            amount=500,
-            interval="monthly",
-            next_run_at=START,
-            items=[{"name": "Plan", "amount": 500}],
-        )
-        for i in numbers
-    )
-    TokenCharge.objects.bulk_create(
-        TokenCharge(
-            token_id=f"paytok_test_{i:06d}",
-            order_id=f"order_test_{i:06d}",
-            schedule=schedule,
-            period=START,
-            amount=500,
-            reference=f"charge-{i}",
-            idempotency_key=f"key-{i}",
-        )
-        for i, schedule in zip(numbers, schedules, strict=True)
-    )
-    WebhookEvent.objects.bulk_create(
-        WebhookEvent(
-            event_id=f"event_test_{i:06d}",
-            type="order.updated" if i % 2 else "token.activated",
-            status="processed",
-            object_model="smartpay.order",
-            object_smartpay_id=f"order_test_{i:06d}",
-            body=json.dumps({"id": f"event_test_{i:06d}"}),
-        )
-        for i in numbers
-    )
 
 
 def changelist_queries(client, model, **params) -> list[str]:

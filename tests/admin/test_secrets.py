@@ -20,7 +20,7 @@ from django.urls import reverse
 from django_smartpay.admin.secrets import REDACTED, is_secret_field, touches_secret
 from django_smartpay.models import Order, Token, WebhookEndpoint, WebhookEvent
 
-from .test_queries import populate
+from .rows import populate
 
 pytestmark = pytest.mark.django_db
 

@@ -9,21 +9,16 @@ import pytest
 
 from django_smartpay import services
 from django_smartpay.models import Token
+from tests.shopping import ADDRESS
 
-ADDRESS = {"line1": "1-1-1 Marunouchi", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
 ITEMS = [{"name": "Monthly matcha box", "amount": 3000}]
 SHIPPING = {"address": ADDRESS, "feeAmount": 0}
 
 
 @pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[Any]:
-    """Run tasks inline, whatever ``CELERY_BROKER_URL`` says (the chaos test runs real workers)."""
-    from tests.celery_app import app
-
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield app
-    app.conf.update(saved)
+def inline_tasks(eager_celery: Any) -> Any:
+    """Every test here runs Celery tasks inline (``eager_celery`` is in tests/conftest.py)."""
+    return eager_celery
 
 
 @pytest.fixture

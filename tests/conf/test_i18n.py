@@ -9,6 +9,7 @@ from django_smartpay import services
 from django_smartpay.exceptions import SmartpayValidationError
 from django_smartpay.models import Order, OrderStatus, Token, WebhookEndpoint
 from django_smartpay.sync import sync_object
+from tests.shopping import CHECKOUT
 
 
 def test_models_speak_japanese():
@@ -23,17 +24,7 @@ def test_models_speak_japanese():
 
 @pytest.mark.django_db
 def test_service_errors_are_translated(smartpay_client):
-    session = smartpay_client.create_checkout_session(
-        currency="JPY",
-        items=[{"name": "Matcha", "amount": 1000}],
-        shipping_info={
-            "address": {"line1": "1-1-1", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
-        },
-        customer_info={},
-        capture_method="automatic",
-        success_url="https://shop.example/ok",
-        cancel_url="https://shop.example/cancel",
-    )
+    session = smartpay_client.create_checkout_session(**CHECKOUT, capture_method="automatic")
     order = sync_object(smartpay_client.get_order(session["order"]["id"]))
     with translation.override("ja"), pytest.raises(SmartpayValidationError, match="売上確定できません"):
         services.capture_order(order)

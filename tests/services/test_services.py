@@ -20,7 +20,7 @@ from django_smartpay.models import (
     WebhookEndpoint,
 )
 from django_smartpay.sync import sync_object
-from tests.sync.conftest import CHECKOUT
+from tests.shopping import CHECKOUT
 
 pytestmark = pytest.mark.django_db
 

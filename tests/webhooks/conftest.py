@@ -18,32 +18,19 @@ from django.test import Client
 
 from django_smartpay import services, signals
 from django_smartpay.client import SmartpayClient
+from tests.shopping import CHECKOUT
 
 #: The webhook view's path in tests/urls.py.
 WEBHOOK_PATH = "/smartpay/webhook/"
 #: A secret of the published test vectors, for hand-signed bodies.
 SECRET = "gybcsjixKyBW2d4z6iNPlaYzHUMtawnodwZt3W0q"
 SUBSCRIPTION_ID = "webhookendpoint_test_handSignedBodies0001"
-ADDRESS = {"line1": "1-1-1 Marunouchi", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
-CHECKOUT = {
-    "currency": "JPY",
-    "items": [{"name": "Matcha", "amount": 1000, "quantity": 2}],
-    "shipping_info": {"address": ADDRESS},
-    "customer_info": {},
-    "success_url": "https://shop.example/ok",
-    "cancel_url": "https://shop.example/cancel",
-}
 
 
 @pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[Any]:
-    """Run tasks inline, whatever ``CELERY_BROKER_URL`` says."""
-    from tests.celery_app import app
-
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield app
-    app.conf.update(saved)
+def inline_tasks(eager_celery: Any) -> Any:
+    """Every test here runs Celery tasks inline (``eager_celery`` is in tests/conftest.py)."""
+    return eager_celery
 
 
 def now_ms() -> int:

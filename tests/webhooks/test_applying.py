@@ -19,6 +19,7 @@ from django_smartpay.models import (
     WebhookEventStatus,
 )
 from django_smartpay.webhooks import applying
+from tests.shopping import CHECKOUT
 
 from .conftest import Receiver, Shop, SignalLog
 
@@ -157,14 +158,7 @@ def test_canceled_and_rejected_orders(shop: Shop) -> None:
     shop.client.cancel_order(order_id)
     assert Order.objects.get(smartpay_id=order_id).status == "canceled"
     session = shop.client.create_checkout_session(
-        currency="JPY",
-        items=[{"name": "Hojicha", "amount": 800}],
-        shipping_info={
-            "address": {"line1": "1", "locality": "Chiyoda", "postalCode": "100-0005", "country": "JP"}
-        },
-        customer_info={},
-        success_url="https://shop.example/ok",
-        cancel_url="https://shop.example/cancel",
+        **{**CHECKOUT, "items": [{"name": "Hojicha", "amount": 800}]}
     )
     shop.sim.reject_order(session["order"]["id"])
     assert Order.objects.get(smartpay_id=session["order"]["id"]).status == "rejected"

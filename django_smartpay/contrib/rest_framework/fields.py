@@ -16,10 +16,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-#: Smartpay's largest amount: its official Python SDK types amounts as ``uint32``.
-MAX_AMOUNT = 2**32 - 1
-#: The largest value of a ``PositiveIntegerField`` on every supported database.
-MAX_POSITIVE_INTEGER = 2**31 - 1
 #: The largest JSON object accepted for ``shipping_info`` or ``customer_info``, in characters.
 MAX_JSON_OBJECT_LENGTH = 4096
 
@@ -98,9 +94,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 __all__ = [
-    "MAX_AMOUNT",
     "MAX_JSON_OBJECT_LENGTH",
-    "MAX_POSITIVE_INTEGER",
     "AwareDateTimeField",
     "JSONObjectField",
     "StrictIntegerField",

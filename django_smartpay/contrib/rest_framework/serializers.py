@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ... import conf
-from ...client.constants import LINE_ITEM_KINDS
+from ...client.constants import (
+    LINE_ITEM_KINDS,
+    MAX_AMOUNT,
+    MAX_INTERVAL_COUNT,
+    MAX_POSITIVE_INTEGER,
+    MAX_QUANTITY,
+)
 from ...client.validation import MAX_DESCRIPTION_LENGTH, MAX_ITEMS
 from ...models import (
     ChargeSchedule,
@@ -30,8 +36,6 @@ from ...models import (
     TokenCharge,
 )
 from .fields import (
-    MAX_AMOUNT,
-    MAX_POSITIVE_INTEGER,
     AwareDateTimeField,
     JSONObjectField,
     StrictIntegerField,
@@ -48,10 +52,6 @@ RECENT_CHARGES = 5
 #: How far ahead a schedule may start, and end.
 MAX_START_AHEAD = dt.timedelta(days=366)
 MAX_END_AHEAD = dt.timedelta(days=366 * 50)
-#: The largest ``interval_count`` (also what ``charging.create_schedule`` accepts).
-MAX_INTERVAL_COUNT = 366
-#: Smartpay's line-item ``quantity`` (its official Python SDK types it as ``uint16``).
-MAX_QUANTITY = 2**16 - 1
 
 
 class RefundSerializer(serializers.ModelSerializer):

@@ -11,7 +11,8 @@ import pytest
 from django_smartpay.contrib.rest_framework import urls
 from django_smartpay.contrib.rest_framework.pagination import TimeCursorPagination
 
-from .conftest import API, seed_orders, seed_schedules, seed_tokens
+from .conftest import API
+from .rows import seed_orders, seed_schedules, seed_tokens
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import pytest
 
 from django_smartpay.models import ChargeSchedule
 
-from .conftest import API, seed_orders, seed_schedules, seed_tokens
+from .conftest import API
+from .rows import seed_orders, seed_schedules, seed_tokens
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import pytest
 from django_smartpay import charging
 from django_smartpay.models import ChargeSchedule
 
-from .conftest import API, SHIPPING
+from .conftest import API
+from .rows import SHIPPING
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from django_smartpay.models import Order
 
-from .conftest import API, seed_orders, seed_schedules, seed_tokens
+from .conftest import API
+from .rows import seed_orders, seed_schedules, seed_tokens
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,11 @@ import json
 import pytest
 from django.utils import timezone
 
-from django_smartpay.contrib.rest_framework.fields import MAX_AMOUNT
+from django_smartpay.client.constants import MAX_AMOUNT
 from django_smartpay.models import ChargeSchedule
 
-from .conftest import ADDRESS, API, SHIPPING, seed_schedules, seed_token
+from .conftest import API
+from .rows import ADDRESS, SHIPPING, seed_schedules, seed_token
 
 pytestmark = pytest.mark.django_db
 

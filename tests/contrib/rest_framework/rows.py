@@ -1,93 +1,15 @@
-"""Fixtures of the REST endpoint tests: two users, their API clients, real tokens in the simulator."""
+"""Many rows of one user at once, written straight to the tables: the REST scale and pagination
+tests and ``bench/drf_lists.py`` fill their databases with these."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from rest_framework.test import APIClient
-
-from django_smartpay import services
 from django_smartpay.models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge
+from tests.shopping import ADDRESS
 
-ADDRESS = {"line1": "1-1-1 Marunouchi", "locality": "Chiyoda-ku", "postalCode": "100-0005", "country": "JP"}
 SHIPPING = {"address": ADDRESS}
-API = "/api/smartpay/"
-
-
-@pytest.fixture(autouse=True)
-def drf_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.drf.urls"
-
-
-@pytest.fixture(autouse=True)
-def eager_celery() -> Iterator[Any]:
-    """Charges run inline: the schedule tests see their first charge settled."""
-    from tests.celery_app import app
-
-    saved = {key: app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield app
-    app.conf.update(saved)
-
-
-@pytest.fixture
-def alice(django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user(username="alice", password="alice")
-
-
-@pytest.fixture
-def bob(django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user(username="bob", password="bob")
-
-
-def api_client(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def as_alice(alice: Any) -> APIClient:
-    return api_client(alice)
-
-
-@pytest.fixture
-def as_bob(bob: Any) -> APIClient:
-    return api_client(bob)
-
-
-class Shopper:
-    """A user who goes through Smartpay's checkout in the simulator, through the REST endpoints."""
-
-    def __init__(self, client: APIClient, sim: Any) -> None:
-        self.client = client
-        self.sim = sim
-
-    def start_token_checkout(self) -> dict[str, Any]:
-        response = self.client.post(
-            API + "tokens/checkout/",
-            {"success_url": "http://testserver/ok/", "cancel_url": "http://testserver/cancel/"},
-            format="json",
-        )
-        assert response.status_code == 201, response.content
-        return response.json()
-
-    def active_token(self) -> Token:
-        token_id = self.start_token_checkout()["token"]
-        self.sim.clock.advance(1)
-        self.sim.approve_token(token_id)
-        return services.sync_by_id(token_id)
-
-
-@pytest.fixture
-def alice_shops(as_alice: APIClient, simulator: Any, db: None) -> Shopper:
-    return Shopper(as_alice, simulator)
-
-
-# --- many rows at once (scale and pagination tests) ---------------------------------------
 
 BASE_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

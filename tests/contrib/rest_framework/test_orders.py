@@ -7,7 +7,8 @@ import pytest
 from django_smartpay import services
 from django_smartpay.sync import sync_object
 
-from .conftest import API, SHIPPING
+from .conftest import API
+from .rows import SHIPPING
 
 pytestmark = pytest.mark.django_db
 

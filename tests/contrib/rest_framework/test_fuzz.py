@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_smartpay.client.constants import LINE_ITEM_KINDS
-from django_smartpay.contrib.rest_framework.fields import MAX_AMOUNT
+from django_smartpay.client.constants import LINE_ITEM_KINDS, MAX_AMOUNT
 from django_smartpay.models import ScheduleInterval
 
-from .conftest import ADDRESS, API, SHIPPING, seed_schedules, seed_token
+from .conftest import API
+from .rows import ADDRESS, SHIPPING, seed_schedules, seed_token
 
 pytestmark = pytest.mark.django_db
 
