@@ -27,7 +27,14 @@ from django_smartpay.client.constants import (
     HEADER_SUBSCRIPTION_ID,
 )
 from django_smartpay.exceptions import SmartpayConfigurationError
-from django_smartpay.models import OrderStatus, PaymentStatus, RefundReason, RefundStatus, TokenStatus
+from django_smartpay.models import (
+    MODELS_BY_OBJECT,
+    OrderStatus,
+    PaymentStatus,
+    RefundReason,
+    RefundStatus,
+    TokenStatus,
+)
 from django_smartpay.models.base import CURRENCY_MAX_LENGTH, REFERENCE_MAX_LENGTH
 from django_smartpay.models.discounts import DiscountType
 from django_smartpay.models.events import EVENT_ID_MAX_LENGTH
@@ -356,6 +363,8 @@ FIELDS: dict[str, dict[str, Check]] = {
         "onePerCustomer": _flag,
     },
 }
+#: How deep expanded objects may sit inside an event's object (a payment in an order: 1).
+MAX_EXPANDED_DEPTH = 3
 #: Fields that name another object, whose mode must be the event's.
 REFERENCES = ("order", "payment", "token", "tokenId", "coupon")
 #: Fields an object of each kind must have (besides ``id`` and ``object``).
@@ -374,26 +383,50 @@ def _mode(object_id: str) -> bool | None:
     return None if match is None else match.group(2) == "test"
 
 
-def check_object(kind: str, data: Any, test: bool) -> str | None:
-    """What is wrong with ``data`` as a ``kind`` object of an event in ``test`` mode (``None``: nothing)."""
+def check_object(
+    kind: str, data: Any, test: bool, where: str = "eventData.data", depth: int = 0
+) -> str | None:
+    """What is wrong with ``data`` as a ``kind`` object of an event in ``test`` mode (``None``: nothing).
+
+    Expanded objects inside it are checked the same way: sync mirrors each of them.
+    """
     if not isinstance(data, dict) or data.get("object") != kind:
-        return f"eventData.data must be a {kind} object"
+        return f"{where} must be a {kind} object"
     problem = _smartpay_id(kind)(data.get("id"))
     if problem:
-        return f"eventData.data.id {problem}"
+        return f"{where}.id {problem}"
     for name in REQUIRED[kind]:
         if data.get(name) is None:
-            return f"eventData.data.{name} is required"
+            return f"{where}.{name} is required"
     for name, check in FIELDS[kind].items():
         value = data.get(name)
         if value is not None and (problem := check(value)) is not None:
-            return f"eventData.data.{name} {problem}"
+            return f"{where}.{name} {problem}"
     if data.get("test", test) is not test or _mode(data["id"]) is not test:
-        return "eventData.data is not of the same mode (test or live) as the event"
+        return f"{where} is not of the same mode (test or live) as the event"
     for name in REFERENCES:
         other = reference_id(data.get(name))
         if other is not None and _mode(str(other)) is not test:
-            return f"eventData.data.{name} refers to an object of the other mode (test or live)"
+            return f"{where}.{name} refers to an object of the other mode (test or live)"
+    return _check_expanded(data, test, where, depth)
+
+
+def _check_expanded(data: dict, test: bool, where: str, depth: int) -> str | None:
+    """What is wrong with the expanded objects in the fields of ``data`` (as sync finds them)."""
+    for name, value in data.items():
+        for candidate in value if isinstance(value, list) else [value]:
+            if not isinstance(candidate, dict) or "object" not in candidate:
+                continue
+            kind = candidate["object"]
+            if not isinstance(kind, str):
+                return f"{where}.{name}.object must be a string"
+            if kind not in MODELS_BY_OBJECT:
+                continue
+            if kind not in FIELDS or depth >= MAX_EXPANDED_DEPTH:
+                return f"{where}.{name} is an expanded {kind} object, which an event never carries here"
+            problem = check_object(kind, candidate, test, f"{where}.{name}", depth + 1)
+            if problem is not None:
+                return problem
     return None
 
 
