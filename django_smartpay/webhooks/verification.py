@@ -17,6 +17,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from django_smartpay.client import WebhookSignatureError, verify_webhook
 from django_smartpay.client import constants as c
@@ -129,6 +130,7 @@ def read_headers(request: HttpRequest) -> SignedHeaders:
     return headers
 
 
+@sensitive_variables("secrets")
 def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: float) -> None:
     """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds."""
     try:
