@@ -62,3 +62,12 @@ def test_an_autocomplete_term_of_many_words_is_not_a_500(superuser_client):
                 }
                 response = superuser_client.get(url, params)
                 assert response.status_code < 500, (model, field.name, response.status_code)
+
+
+@pytest.mark.parametrize("lookup", ["smartpay_id__in", "status__in"])
+def test_an_in_filter_of_very_many_values_is_not_a_500(superuser_client, lookup):
+    """More values than a statement may bind on PostgreSQL (65535) or SQLite (32766)."""
+    url = reverse("admin:smartpay_order_changelist")
+    values = ",".join(f"order_test_{n:06d}" for n in range(70_000))
+    response = superuser_client.get(url, {lookup: values})
+    assert response.status_code < 500, response.status_code
