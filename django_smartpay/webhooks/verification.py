@@ -92,6 +92,9 @@ ID_PREFIXES = {
 # Raw NUL and raw surrogates cannot occur in valid UTF-8 JSON; escaped ones can.
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: The deepest nesting of objects and lists a body may have.  Smartpay's events are a few levels
+#: deep; a deeper body (in ``metadata``, say) would be stored, then fail whatever renders it.
+MAX_NESTING = 32
 
 
 # --- headers and signature --------------------------------------------------------------------
@@ -207,11 +210,29 @@ def _storable(value: Any) -> bool:
     return True
 
 
+def _depth(value: Any) -> int:
+    """How deeply objects and lists nest in ``value`` (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _load(body: bytes) -> Any:
     try:
         event = json.loads(body.decode("utf-8"), parse_constant=_not_a_number, parse_float=_finite)
     except (ValueError, RecursionError):
         raise errors.MalformedEvent(errors.MALFORMED_JSON, _("The body is not valid JSON.")) from None
+    if _depth(event) > MAX_NESTING:
+        raise errors.MalformedEvent(
+            errors.MALFORMED_JSON,
+            _("The body is nested more than %(limit)d levels deep.") % {"limit": MAX_NESTING},
+        )
     if _SUSPECT_ESCAPE.search(body) and not _storable(event):
         raise errors.MalformedEvent(
             errors.MALFORMED_JSON,

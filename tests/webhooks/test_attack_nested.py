@@ -93,3 +93,19 @@ def test_a_plain_expanded_object_of_the_same_mode_is_still_applied(hand_signed: 
     response = post(body, sign(body))
     assert response.status_code == 200, response.content
     assert Order.objects.filter(smartpay_id="order_test_attackOrder0001").exists()
+
+
+def deep(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize(("depth", "status"), [(20, 200), (40, 400), (600, 400), (950, 400)])
+def test_a_body_nested_too_deep_is_refused_before_it_is_stored_as_an_object(hand_signed: None, depth, status):
+    """Metadata nested hundreds deep was applied, and the order's admin page then failed."""
+    body = event_body("order.authorized", order(metadata=deep(depth)), event_id=f"evt_test_deep{depth:04d}")
+    response = post(body, sign(body))
+    assert response.status_code == status, response.content
+    assert Order.objects.exists() is (status == 200)
