@@ -66,3 +66,24 @@ def test_every_tolerance_the_check_accepts_is_a_positive_finite_window(value):
     with override_settings(SMARTPAY=smartpay):
         tolerance = conf.webhook_tolerance()
     assert math.isfinite(tolerance) and tolerance > 0
+
+
+@pytest.mark.parametrize(
+    "key", ["WEBHOOK_SECRETS ", " WEBHOOK_TOLERANCE", "webhook_tolerance", "Secret_Key", "SECRET_KEY\t"]
+)
+def test_a_known_key_with_stray_whitespace_or_case_is_an_error_not_a_silent_default(key):
+    """At run time such a key is not read (the default is), so the check must refuse it."""
+    smartpay = {**GOOD, key: 60 if "TOLERANCE" in key.upper() else GOOD["WEBHOOK_SECRETS"]}
+    with override_settings(SMARTPAY=smartpay):
+        messages = check_settings()
+    name = "".join(key.split()).upper()
+    [error] = [message for message in messages if message.id == "smartpay.E016"]
+    assert name in error.msg and name in error.hint
+    assert SECRET not in error.msg + error.hint
+    assert not [message for message in messages if message.id == "smartpay.W003"]
+
+
+def test_unknown_keys_are_still_only_a_warning():
+    with override_settings(SMARTPAY={**GOOD, "WEBHOOK_TOLERANCES": 60}):
+        ids = [message.id for message in check_settings()]
+    assert "smartpay.W003" in ids and "smartpay.E016" not in ids
