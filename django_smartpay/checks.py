@@ -56,12 +56,30 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "stored on WebhookEndpoint rows, which checks cannot see because they make no database query.",
             )
         )
-    unknown = sorted(redact(str(key)) for key in set(config) - set(conf.DEFAULTS))
+    misspelt = sorted(filter(None, map(_known_name, config)))
+    messages += [
+        Error(
+            f'SMARTPAY has the key {name} with stray whitespace or in another case: SMARTPAY["{name}"] '
+            "keeps its default.",
+            hint=f'Spell the key exactly "{name}".',
+            id="smartpay.E016",
+        )
+        for name in misspelt
+    ]
+    unknown = sorted(redact(str(key)) for key in set(config) - set(conf.DEFAULTS) if _known_name(key) is None)
     if unknown:
         messages.append(
             _warning(3, f"SMARTPAY has unknown keys: {', '.join(unknown)}.", "Check their spelling.")
         )
     return messages
+
+
+def _known_name(key: object) -> str | None:
+    """The setting ``key`` means when it is one with whitespace around it or in another case."""
+    if not isinstance(key, str):
+        return None
+    name = "".join(key.split()).upper()
+    return name if name in conf.DEFAULTS and name != key else None
 
 
 def _webhook_routed() -> bool:

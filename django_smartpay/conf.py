@@ -179,6 +179,8 @@ def _parsed_by(
             parse(value)
         except ValueError as exc:
             return Problem(number, name, f"{_key(name)} {exc}.", hint)
+        except OverflowError:  # an int too big for a float: out of range like any other
+            return Problem(number, name, f"{_key(name)} is out of range.", hint)
         return None
 
     return rule

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.text import smart_split
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -75,6 +76,9 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
 
 
 sync_from_smartpay = sync_action()
+
+#: The most words a changelist or autocomplete search may have (more finds nothing, with a warning).
+MAX_SEARCH_WORDS = 32
 
 #: Integer primary keys fit in a signed 64-bit column on every supported database.
 PK_RANGE = range(-(2**63), 2**63)
@@ -159,6 +163,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
         # The autocomplete view passes its term unchecked; PostgreSQL refuses NUL in text (a 500).
         if "\x00" in search_term:
+            return queryset.none(), False
+        # Each word adds a condition: SQLite refuses an expression tree deeper than 1000 (a 500).
+        if len(list(smart_split(search_term))) > MAX_SEARCH_WORDS:
+            messages.warning(
+                request, _("A search may have at most %(limit)d words.") % {"limit": MAX_SEARCH_WORDS}
+            )
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
 

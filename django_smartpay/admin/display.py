@@ -113,8 +113,10 @@ def user_column(field: str, description: Any) -> DisplayMethod:
 
 def pretty_json(value: Any) -> SafeString:
     """``value`` as indented JSON in an escaped ``<pre>`` (secret-named keys redacted at any depth)."""
-    value = redact(value)
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    try:
+        text = json.dumps(redact(value), indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    except RecursionError:  # never shown unredacted: only that it cannot be shown
+        return format_html('<pre class="smartpay-json">{}</pre>', _("(too deeply nested to show)"))
     return format_html('<pre class="smartpay-json">{}</pre>', text)
 
 

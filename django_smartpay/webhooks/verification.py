@@ -17,6 +17,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from django_smartpay.client import WebhookSignatureError, verify_webhook
 from django_smartpay.client import constants as c
@@ -29,7 +30,14 @@ from django_smartpay.client.constants import (
     MAX_POSITIVE_INTEGER,
 )
 from django_smartpay.exceptions import SmartpayConfigurationError
-from django_smartpay.models import OrderStatus, PaymentStatus, RefundReason, RefundStatus, TokenStatus
+from django_smartpay.models import (
+    MODELS_BY_OBJECT,
+    OrderStatus,
+    PaymentStatus,
+    RefundReason,
+    RefundStatus,
+    TokenStatus,
+)
 from django_smartpay.models.base import CURRENCY_MAX_LENGTH, REFERENCE_MAX_LENGTH
 from django_smartpay.models.discounts import DiscountType
 from django_smartpay.models.events import EVENT_ID_MAX_LENGTH
@@ -82,6 +90,9 @@ ID_PREFIXES = {
 # Raw NUL and raw surrogates cannot occur in valid UTF-8 JSON; escaped ones can.
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: The deepest nesting of objects and lists a body may have.  Smartpay's events are a few levels
+#: deep; a deeper body (in ``metadata``, say) would be stored, then fail whatever renders it.
+MAX_NESTING = 32
 
 
 # --- headers and signature --------------------------------------------------------------------
@@ -120,6 +131,7 @@ def read_headers(request: HttpRequest) -> SignedHeaders:
     return headers
 
 
+@sensitive_variables("secrets")
 def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: float) -> None:
     """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds."""
     try:
@@ -196,11 +208,29 @@ def _storable(value: Any) -> bool:
     return True
 
 
+def _depth(value: Any) -> int:
+    """How deeply objects and lists nest in ``value`` (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _load(body: bytes) -> Any:
     try:
         event = json.loads(body.decode("utf-8"), parse_constant=_not_a_number, parse_float=_finite)
     except (ValueError, RecursionError):
         raise errors.MalformedEvent(errors.MALFORMED_JSON, _("The body is not valid JSON.")) from None
+    if _depth(event) > MAX_NESTING:
+        raise errors.MalformedEvent(
+            errors.MALFORMED_JSON,
+            _("The body is nested more than %(limit)d levels deep.") % {"limit": MAX_NESTING},
+        )
     if _SUSPECT_ESCAPE.search(body) and not _storable(event):
         raise errors.MalformedEvent(
             errors.MALFORMED_JSON,
@@ -354,6 +384,8 @@ FIELDS: dict[str, dict[str, Check]] = {
         "onePerCustomer": _flag,
     },
 }
+#: How deep expanded objects may sit inside an event's object (a payment in an order: 1).
+MAX_EXPANDED_DEPTH = 3
 #: Fields that name another object, whose mode must be the event's.
 REFERENCES = ("order", "payment", "token", "tokenId", "coupon")
 #: Fields an object of each kind must have (besides ``id`` and ``object``).
@@ -372,26 +404,50 @@ def _mode(object_id: str) -> bool | None:
     return None if match is None else match.group(2) == "test"
 
 
-def check_object(kind: str, data: Any, test: bool) -> str | None:
-    """What is wrong with ``data`` as a ``kind`` object of an event in ``test`` mode (``None``: nothing)."""
+def check_object(
+    kind: str, data: Any, test: bool, where: str = "eventData.data", depth: int = 0
+) -> str | None:
+    """What is wrong with ``data`` as a ``kind`` object of an event in ``test`` mode (``None``: nothing).
+
+    Expanded objects inside it are checked the same way: sync mirrors each of them.
+    """
     if not isinstance(data, dict) or data.get("object") != kind:
-        return f"eventData.data must be a {kind} object"
+        return f"{where} must be a {kind} object"
     problem = _smartpay_id(kind)(data.get("id"))
     if problem:
-        return f"eventData.data.id {problem}"
+        return f"{where}.id {problem}"
     for name in REQUIRED[kind]:
         if data.get(name) is None:
-            return f"eventData.data.{name} is required"
+            return f"{where}.{name} is required"
     for name, check in FIELDS[kind].items():
         value = data.get(name)
         if value is not None and (problem := check(value)) is not None:
-            return f"eventData.data.{name} {problem}"
+            return f"{where}.{name} {problem}"
     if data.get("test", test) is not test or _mode(data["id"]) is not test:
-        return "eventData.data is not of the same mode (test or live) as the event"
+        return f"{where} is not of the same mode (test or live) as the event"
     for name in REFERENCES:
         other = reference_id(data.get(name))
         if other is not None and _mode(str(other)) is not test:
-            return f"eventData.data.{name} refers to an object of the other mode (test or live)"
+            return f"{where}.{name} refers to an object of the other mode (test or live)"
+    return _check_expanded(data, test, where, depth)
+
+
+def _check_expanded(data: dict, test: bool, where: str, depth: int) -> str | None:
+    """What is wrong with the expanded objects in the fields of ``data`` (as sync finds them)."""
+    for name, value in data.items():
+        for candidate in value if isinstance(value, list) else [value]:
+            if not isinstance(candidate, dict) or "object" not in candidate:
+                continue
+            kind = candidate["object"]
+            if not isinstance(kind, str):
+                return f"{where}.{name}.object must be a string"
+            if kind not in MODELS_BY_OBJECT:
+                continue
+            if kind not in FIELDS or depth >= MAX_EXPANDED_DEPTH:
+                return f"{where}.{name} is an expanded {kind} object, which an event never carries here"
+            problem = check_object(kind, candidate, test, f"{where}.{name}", depth + 1)
+            if problem is not None:
+                return problem
     return None
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 
 from django_smartpay import conf
 
@@ -77,6 +78,7 @@ def _error(exc: errors.WebhookRequestError) -> JsonResponse:
     return JsonResponse(exc.as_json(), status=exc.status)
 
 
+@sensitive_variables("secrets", "found")  # an error report must not show the signing secrets
 def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
     """Check the signature with the configured secrets, else the endpoint row's; return the stored event.
 
