@@ -14,7 +14,8 @@ from django.utils import timezone
 from django_smartpay import charging
 from django_smartpay.models import ChargeSchedule, TokenCharge
 
-from .conftest import API, SHIPPING
+from .conftest import API
+from .rows import SHIPPING
 
 pytestmark = pytest.mark.django_db
 
