@@ -133,17 +133,19 @@ def sync_object(data: dict, *, user: Any = None, model: type[SmartpayObject] | N
     return _run([data], user)[0]
 
 
-def sync_object_in_transaction(data: dict, *, user: Any = None) -> SmartpayObject:
+def sync_object_in_transaction(data: dict, *, user: Any = None, also: Iterable[dict] = ()) -> SmartpayObject:
     """:func:`sync_object` for a caller that already holds a transaction.
 
     It adds no savepoint of its own (two statements fewer), so the caller must be
     inside ``transaction.atomic()`` and must retry its whole transaction once on
     :class:`~django.db.IntegrityError`: another process inserted the same object
-    first, and the retry updates that row instead.
+    first, and the retry updates that row instead.  Objects in ``also`` (such as a
+    parent fetched after a child's event) are written in the same batch, so a row
+    both refreshed for its children and given new data is locked and written once.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sync_object_in_transaction() needs an enclosing transaction.atomic()")
-    return _sync([data], user)[0]
+    return _sync([data, *also], user)[0]
 
 
 def sync_page(collection_or_list: dict | list) -> list[SmartpayObject]:

@@ -89,9 +89,12 @@ class Outcome:
 # --- what each event type does ------------------------------------------------------------------
 
 
-def sync_event_object(data: dict[str, Any]) -> models.Model:
-    """Upsert the event's object in the event's own transaction (retried once on IntegrityError)."""
-    return sync.sync_object_in_transaction(data)
+def sync_event_object(data: dict[str, Any], *also: dict[str, Any]) -> models.Model:
+    """Upsert the event's object (and ``also``, in the same batch) in the event's own transaction.
+
+    The transaction is retried once on IntegrityError (another delivery inserted the object).
+    """
+    return sync.sync_object_in_transaction(data, also=also)
 
 
 def _token_deleted(data: dict[str, Any]) -> models.Model:
@@ -118,15 +121,16 @@ def _order_after_capture(payment: dict[str, Any]) -> dict[str, Any] | None:
 def _payment_after_refund(refund: dict[str, Any]) -> dict[str, Any] | None:
     """The payment, when this refund brings its succeeded refunds to its amount (it turns ``refunded``)."""
     payment_id, amount = reference_id(refund.get("payment")), refund["amount"]
+    stored = Refund.objects.filter(smartpay_id=refund["id"], status=RefundStatus.SUCCEEDED)
     payment = _only(
         Payment.objects.filter(smartpay_id=payment_id, amount__gt=0)
         .exclude(status=PaymentStatus.REFUNDED)
-        .values_list("amount", "refunded_amount")
+        .annotate(counted=Subquery(stored.values("amount")[:1]))  # this refund, if already summed
+        .values_list("amount", "refunded_amount", "counted")
     )
     if payment is None:
         return None
-    stored = Refund.objects.filter(smartpay_id=refund["id"], status=RefundStatus.SUCCEEDED)
-    total = payment[1] - sum(stored.values_list("amount", flat=True))
+    total = payment[1] - (payment[2] or 0)
     if refund.get("status") == RefundStatus.SUCCEEDED:
         total += amount
     return conf.get_client().get_payment(str(payment_id)) if total >= payment[0] else None
@@ -141,9 +145,13 @@ FOLLOW_UPS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
 
 
 def _apply(event: Event, follow_up: dict[str, Any] | None) -> models.Model:
-    obj = HANDLERS[event.type](event.data)
-    if follow_up is not None:
-        sync_event_object(follow_up)
+    handler = HANDLERS[event.type]
+    if follow_up is None:
+        return handler(event.data)
+    if handler is sync_event_object:  # one batch: the parent is locked and written once
+        return sync_event_object(event.data, follow_up)
+    obj = handler(event.data)
+    sync_event_object(follow_up)
     return obj
 
 
