@@ -7,6 +7,7 @@ the row and retried under ``SELECT … FOR UPDATE``.  Signals are sent on commit
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import traceback
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from django_smartpay import conf, signals, sync
 from django_smartpay.client import constants as c
@@ -35,7 +37,7 @@ from django_smartpay.models import (
     WebhookEvent,
 )
 from django_smartpay.models.events import FINAL_STATUSES, WebhookEventStatus
-from django_smartpay.sync_fields import reference_id
+from django_smartpay.sync_fields import reference_id, to_ms
 
 from . import errors
 from .verification import EVENT_OBJECTS, Event, SignedHeaders, parse
@@ -52,6 +54,11 @@ TASK_NAME = "django_smartpay.tasks.process_webhook_event"
 ERROR_MAX_LENGTH = 2000
 TRACEBACK_MAX_LENGTH = 20000
 WRONG_MODE = "webhook.wrong-mode"
+#: How far an object's ``updatedAt`` may be ahead of its event's ``createdAt`` (both stamped
+#: by Smartpay's clock, so the simulator's clock works too).  Sync never moves a row
+#: backwards, so an object stamped further in the future would ignore every real update
+#: until that time: such an event is refused (400) and recorded as failed.
+MAX_UPDATED_AHEAD = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -153,6 +160,39 @@ def _apply(event: Event, follow_up: dict[str, Any] | None) -> models.Model:
     obj = handler(event.data)
     sync_event_object(follow_up)
     return obj
+
+
+def _stamped_ahead(data: Any, limit_ms: int) -> str | None:
+    """The id of an object in ``data`` (itself or one expanded in it) updated after ``limit_ms``."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            updated = item.get("updatedAt")
+            if isinstance(updated, int) and not isinstance(updated, bool) and updated > limit_ms:
+                return str(item.get("id"))
+            stack.extend(value for value in item.values() if isinstance(value, dict | list))
+    return None
+
+
+def check_clock(event: Event) -> None:
+    """Raise :class:`~.errors.MalformedEvent` if an object in the event is stamped too far ahead.
+
+    That is an ``updatedAt`` (of the object or one expanded in it) more than
+    :data:`MAX_UPDATED_AHEAD` after the event's ``createdAt``.
+    """
+    limit = (to_ms(event.created) or 0) + MAX_UPDATED_AHEAD // dt.timedelta(milliseconds=1)
+    object_id = _stamped_ahead(event.data, limit)
+    if object_id is not None:
+        message = _(
+            "eventData.data.updatedAt (of %(id)s) is more than %(minutes)d minutes after the event's createdAt."
+        ) % {
+            "id": object_id,
+            "minutes": MAX_UPDATED_AHEAD // dt.timedelta(minutes=1),
+        }
+        raise errors.MalformedEvent(errors.MALFORMED_EVENT, message)
 
 
 def _follow_up(event: Event) -> dict[str, Any] | None:
@@ -338,6 +378,8 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
     row = _new_row(event, delivery)
     if not same_mode(event):
         return _wrong_mode(row, event, delivery)
+    if event.type in HANDLERS:
+        _refuse_if_ahead(event, delivery)
     if event.type not in HANDLERS or conf.process_webhooks_async():
         row.status = WebhookEventStatus.RECEIVED if event.type in HANDLERS else WebhookEventStatus.IGNORED
         if not _insert(row):
@@ -350,9 +392,19 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
     return _process_first(row, event, delivery)
 
 
+def _refuse_if_ahead(event: Event, delivery: Delivery) -> None:
+    try:
+        check_clock(event)
+    except errors.MalformedEvent as exc:
+        record_malformed(delivery, exc)
+        raise
+
+
 def _redelivery(stored: Stored, event: Event, delivery: Delivery) -> Outcome:
     if stored.status in FINAL_STATUSES:
         return Outcome(200, "duplicate")
+    if event.type in HANDLERS and same_mode(event):
+        _refuse_if_ahead(event, delivery)
     if conf.process_webhooks_async():
         transaction.on_commit(partial(enqueue, stored.pk))
         return Outcome(200, "received")
@@ -424,6 +476,8 @@ def _apply_stored(pk: int, event: Event | None, body: str | None, force: bool) -
             return Outcome(200, "duplicate", unlocked)
         event = parse(unlocked.body, unlocked.event_id)
     applies = event.type in HANDLERS and same_mode(event)
+    if applies:
+        check_clock(event)
     follow_up = _follow_up(event) if applies else None  # before the rows are locked
     with transaction.atomic():
         row = WebhookEvent.objects.select_for_update().get(pk=pk)
