@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from django_smartpay.models import Token, WebhookEvent
+from django_smartpay.models import Order, Payment, Token, WebhookEvent
 
 from .conftest import WEBHOOK_PATH, Receiver, Shop
 
@@ -86,3 +86,28 @@ def test_first_delivery_of_an_order_event(
     with django_assert_max_num_queries(6):  # order.canceled: an update
         shop.client.cancel_order(session["order"]["id"])
     assert receiver.answers[-1][2]["status"] == "processed"
+
+
+def test_payment_and_refund_events_sync_their_follow_up_in_the_same_batch(
+    shop: Shop, receiver: Receiver, endpoint: Any, django_assert_num_queries: Any
+) -> None:
+    order_id = shop.order(capture_method="manual", amount=2000)
+    shop.tick()
+    # payment.created, capturing the whole order: SELECT event + secret; SELECT the order's
+    # status (does the capture close it? then GET the order); BEGIN; INSERT event; lock the
+    # payment; its refunds' total; INSERT payment; lock the order (refreshed and re-fetched,
+    # written once); its payments' totals; upsert the order; COMMIT.
+    with django_assert_num_queries(11):
+        payment_id = shop.client.create_payment(order_id, 2000, "JPY")["id"]
+    assert receiver.answers[-1][2]["status"] == "processed"
+    assert Order.objects.get(smartpay_id=order_id).status == "succeeded"
+    shop.tick()
+    # refund.created, refunding it all: the payment and this refund's stored amount in one
+    # SELECT (then GET the payment); then the refund, its payment and its order, each locked
+    # and written once.
+    with django_assert_num_queries(13):
+        shop.client.create_refund(payment_id, 2000, "JPY", "requested_by_customer")
+    assert receiver.answers[-1][2]["status"] == "processed"
+    payment = Payment.objects.get(smartpay_id=payment_id)
+    assert (payment.status, payment.refunded_amount) == ("refunded", 2000)
+    assert Order.objects.get(smartpay_id=order_id).refunded_amount == 2000
