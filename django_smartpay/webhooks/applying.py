@@ -171,6 +171,8 @@ def _stamped_ahead(data: Any, limit_ms: int) -> str | None:
             stack.extend(item)
         elif isinstance(item, dict):
             updated = item.get("updatedAt")
+            if isinstance(updated, str) and updated.isdigit():  # sync would read it as a number
+                updated = int(updated)
             if isinstance(updated, int) and not isinstance(updated, bool) and updated > limit_ms:
                 return str(item.get("id"))
             stack.extend(value for value in item.values() if isinstance(value, dict | list))

@@ -71,7 +71,7 @@ def test_an_expanded_object_is_checked_too(hand_signed: None) -> None:
         "currency": "JPY",
         "createdAt": now,
         "updatedAt": now,
-        "token": {**token("active", now), "updatedAt": now + AHEAD_MS + 60_000},
+        "token": {**token("active", now), "updatedAt": str(now + AHEAD_MS + 60_000)},  # as text, too
     }
     body = event_body("order.authorized", order, "evt_test_clockAhead0000000000007")
     response = post(body, sign(body))
