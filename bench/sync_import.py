@@ -10,7 +10,7 @@ PostgreSQL database created for the run (``smartpay_bench_sync``) and dropped af
 Every SQL statement (BEGIN and COMMIT included) is counted and timed with Django's
 ``CaptureQueriesContext``; every HTTP call is timed at the ``requests.Session`` level.
 A second run must write nothing (no INSERT, UPDATE or DELETE): the bench fails
-otherwise.  Prints one JSON document, with the machine's load average before and after.
+otherwise.  Prints one JSON document, with the machine load before and after (``bench._support``).
 
 SQLite note: Django 5.2 assumes SQLite's old default of 999 bound values per
 statement and splits a bulk ``INSERT`` into chunks of ``999 // columns`` rows, so
@@ -23,7 +23,6 @@ django_smartpay.  The SQLite that Python links today allows far more (see
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
 import statistics
@@ -40,6 +39,7 @@ import requests
 from django.conf import settings
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
 
+from bench._support import dump, machine_load
 from tests.settings import database_from_url
 
 SECRET_KEY = "sk_test_benchSyncImport0001"
@@ -181,7 +181,7 @@ def main() -> None:
     from django_smartpay.simulator import Simulator
 
     sim = Simulator()
-    load_before = os.getloadavg()
+    load_before = machine_load()
     with tempfile.TemporaryDirectory(prefix="smartpay-bench-") as directory:
         configure(directory, sim.api_base)
         from django.db import connection
@@ -222,13 +222,11 @@ def main() -> None:
         "page_sizes": results,
         "statements_per_page_constant": len(set(means.values())) == 1,
         "rerun_writes_nothing": all(result["rerun"]["writes"] == 0 for result in results.values()),
-        "load_average_before": [round(value, 2) for value in load_before],
-        "load_average_after": [round(value, 2) for value in os.getloadavg()],
-        "cpus": os.cpu_count(),
+        "machine_load_before": load_before,
         "note": "HTTP is the in-process simulator (no network); against api.smartpay.co each page also "
         "waits for a network round trip, so db_to_http there is far smaller.",
     }
-    print(json.dumps(report, indent=2))
+    dump(report)
 
 
 if __name__ == "__main__":

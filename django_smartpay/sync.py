@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, TypeVar, overload
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.utils.translation import gettext as _
 
 from . import conf, signals
@@ -133,17 +133,19 @@ def sync_object(data: dict, *, user: Any = None, model: type[SmartpayObject] | N
     return _run([data], user)[0]
 
 
-def sync_object_in_transaction(data: dict, *, user: Any = None) -> SmartpayObject:
+def sync_object_in_transaction(data: dict, *, user: Any = None, also: Iterable[dict] = ()) -> SmartpayObject:
     """:func:`sync_object` for a caller that already holds a transaction.
 
     It adds no savepoint of its own (two statements fewer), so the caller must be
     inside ``transaction.atomic()`` and must retry its whole transaction once on
     :class:`~django.db.IntegrityError`: another process inserted the same object
-    first, and the retry updates that row instead.
+    first, and the retry updates that row instead.  Objects in ``also`` (such as a
+    parent fetched after a child's event) are written in the same batch, so a row
+    both refreshed for its children and given new data is locked and written once.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sync_object_in_transaction() needs an enclosing transaction.atomic()")
-    return _sync([data], user)[0]
+    return _sync([data, *also], user)[0]
 
 
 def sync_page(collection_or_list: dict | list) -> list[SmartpayObject]:
@@ -278,18 +280,25 @@ def _recount(batch: _Batch, kind: str, new: list[Any], changed: list[tuple[Any, 
     return [*new, *(row for row, _before in changed if batch.recount_all or row.smartpay_id in dirty)]
 
 
+def refund_totals(payment_ids: list[str]) -> models.QuerySet[Any, Any]:
+    """``(payment id, total of its succeeded refunds)`` pairs, found through the payment's index.
+
+    The status is in the sum, not the WHERE: there SQLite may pick the status index (every
+    succeeded refund, a scan that grows with the table) over the payment's.
+    """
+    return (
+        Refund.objects.filter(payment_id__in=payment_ids)
+        .order_by()
+        .values("payment_id")
+        .annotate(total=Sum("amount", filter=Q(status=RefundStatus.SUCCEEDED)))
+        .values_list("payment_id", "total")
+    )
+
+
 def _derive_payments(batch: _Batch, new: list[Payment], changed: list[tuple[Payment, dict]]) -> None:
     wanted = _recount(batch, "payment", new, changed)
     if wanted:
-        totals = dict(
-            Refund.objects.filter(
-                payment_id__in=[row.smartpay_id for row in wanted], status=RefundStatus.SUCCEEDED
-            )
-            .order_by()
-            .values("payment_id")
-            .annotate(total=Sum("amount"))
-            .values_list("payment_id", "total")
-        )
+        totals = dict(refund_totals([row.smartpay_id for row in wanted]))
         for row in wanted:
             row.refunded_amount = totals.get(row.smartpay_id) or 0
     for row in [*new, *(row for row, _before in changed)]:

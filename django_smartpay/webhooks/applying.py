@@ -7,6 +7,7 @@ the row and retried under ``SELECT … FOR UPDATE``.  Signals are sent on commit
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import traceback
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from django_smartpay import conf, signals, sync
 from django_smartpay.client import constants as c
@@ -35,7 +37,7 @@ from django_smartpay.models import (
     WebhookEvent,
 )
 from django_smartpay.models.events import FINAL_STATUSES, WebhookEventStatus
-from django_smartpay.sync_fields import reference_id
+from django_smartpay.sync_fields import reference_id, to_ms
 
 from . import errors
 from .verification import EVENT_OBJECTS, Event, SignedHeaders, parse
@@ -52,6 +54,11 @@ TASK_NAME = "django_smartpay.tasks.process_webhook_event"
 ERROR_MAX_LENGTH = 2000
 TRACEBACK_MAX_LENGTH = 20000
 WRONG_MODE = "webhook.wrong-mode"
+#: How far an object's ``updatedAt`` may be ahead of its event's ``createdAt`` (both stamped
+#: by Smartpay's clock, so the simulator's clock works too).  Sync never moves a row
+#: backwards, so an object stamped further in the future would ignore every real update
+#: until that time: such an event is refused (400) and recorded as failed.
+MAX_UPDATED_AHEAD = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -89,9 +96,12 @@ class Outcome:
 # --- what each event type does ------------------------------------------------------------------
 
 
-def sync_event_object(data: dict[str, Any]) -> models.Model:
-    """Upsert the event's object in the event's own transaction (retried once on IntegrityError)."""
-    return sync.sync_object_in_transaction(data)
+def sync_event_object(data: dict[str, Any], *also: dict[str, Any]) -> models.Model:
+    """Upsert the event's object (and ``also``, in the same batch) in the event's own transaction.
+
+    The transaction is retried once on IntegrityError (another delivery inserted the object).
+    """
+    return sync.sync_object_in_transaction(data, also=also)
 
 
 def _token_deleted(data: dict[str, Any]) -> models.Model:
@@ -118,15 +128,16 @@ def _order_after_capture(payment: dict[str, Any]) -> dict[str, Any] | None:
 def _payment_after_refund(refund: dict[str, Any]) -> dict[str, Any] | None:
     """The payment, when this refund brings its succeeded refunds to its amount (it turns ``refunded``)."""
     payment_id, amount = reference_id(refund.get("payment")), refund["amount"]
+    stored = Refund.objects.filter(smartpay_id=refund["id"], status=RefundStatus.SUCCEEDED)
     payment = _only(
         Payment.objects.filter(smartpay_id=payment_id, amount__gt=0)
         .exclude(status=PaymentStatus.REFUNDED)
-        .values_list("amount", "refunded_amount")
+        .annotate(counted=Subquery(stored.values("amount")[:1]))  # this refund, if already summed
+        .values_list("amount", "refunded_amount", "counted")
     )
     if payment is None:
         return None
-    stored = Refund.objects.filter(smartpay_id=refund["id"], status=RefundStatus.SUCCEEDED)
-    total = payment[1] - sum(stored.values_list("amount", flat=True))
+    total = payment[1] - (payment[2] or 0)
     if refund.get("status") == RefundStatus.SUCCEEDED:
         total += amount
     return conf.get_client().get_payment(str(payment_id)) if total >= payment[0] else None
@@ -141,10 +152,49 @@ FOLLOW_UPS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
 
 
 def _apply(event: Event, follow_up: dict[str, Any] | None) -> models.Model:
-    obj = HANDLERS[event.type](event.data)
-    if follow_up is not None:
-        sync_event_object(follow_up)
+    handler = HANDLERS[event.type]
+    if follow_up is None:
+        return handler(event.data)
+    if handler is sync_event_object:  # one batch: the parent is locked and written once
+        return sync_event_object(event.data, follow_up)
+    obj = handler(event.data)
+    sync_event_object(follow_up)
     return obj
+
+
+def _stamped_ahead(data: Any, limit_ms: int) -> str | None:
+    """The id of an object in ``data`` (itself or one expanded in it) updated after ``limit_ms``."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            updated = item.get("updatedAt")
+            if isinstance(updated, str) and updated.isdigit():  # sync would read it as a number
+                updated = int(updated)
+            if isinstance(updated, int) and not isinstance(updated, bool) and updated > limit_ms:
+                return str(item.get("id"))
+            stack.extend(value for value in item.values() if isinstance(value, dict | list))
+    return None
+
+
+def check_clock(event: Event) -> None:
+    """Raise :class:`~.errors.MalformedEvent` if an object in the event is stamped too far ahead.
+
+    That is an ``updatedAt`` (of the object or one expanded in it) more than
+    :data:`MAX_UPDATED_AHEAD` after the event's ``createdAt``.
+    """
+    limit = (to_ms(event.created) or 0) + MAX_UPDATED_AHEAD // dt.timedelta(milliseconds=1)
+    object_id = _stamped_ahead(event.data, limit)
+    if object_id is not None:
+        message = _(
+            "eventData.data.updatedAt (of %(id)s) is more than %(minutes)d minutes after the event's createdAt."
+        ) % {
+            "id": object_id,
+            "minutes": MAX_UPDATED_AHEAD // dt.timedelta(minutes=1),
+        }
+        raise errors.MalformedEvent(errors.MALFORMED_EVENT, message)
 
 
 def _follow_up(event: Event) -> dict[str, Any] | None:
@@ -330,6 +380,8 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
     row = _new_row(event, delivery)
     if not same_mode(event):
         return _wrong_mode(row, event, delivery)
+    if event.type in HANDLERS:
+        _refuse_if_ahead(event, delivery)
     if event.type not in HANDLERS or conf.process_webhooks_async():
         row.status = WebhookEventStatus.RECEIVED if event.type in HANDLERS else WebhookEventStatus.IGNORED
         if not _insert(row):
@@ -342,9 +394,19 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
     return _process_first(row, event, delivery)
 
 
+def _refuse_if_ahead(event: Event, delivery: Delivery) -> None:
+    try:
+        check_clock(event)
+    except errors.MalformedEvent as exc:
+        record_malformed(delivery, exc)
+        raise
+
+
 def _redelivery(stored: Stored, event: Event, delivery: Delivery) -> Outcome:
     if stored.status in FINAL_STATUSES:
         return Outcome(200, "duplicate")
+    if event.type in HANDLERS and same_mode(event):
+        _refuse_if_ahead(event, delivery)
     if conf.process_webhooks_async():
         transaction.on_commit(partial(enqueue, stored.pk))
         return Outcome(200, "received")
@@ -416,6 +478,8 @@ def _apply_stored(pk: int, event: Event | None, body: str | None, force: bool) -
             return Outcome(200, "duplicate", unlocked)
         event = parse(unlocked.body, unlocked.event_id)
     applies = event.type in HANDLERS and same_mode(event)
+    if applies:
+        check_clock(event)
     follow_up = _follow_up(event) if applies else None  # before the rows are locked
     with transaction.atomic():
         row = WebhookEvent.objects.select_for_update().get(pk=pk)

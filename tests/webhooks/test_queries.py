@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from django_smartpay.models import Token, WebhookEvent
+from django_smartpay import services
+from django_smartpay.models import Order, Payment, Token, WebhookEvent
 
 from .conftest import WEBHOOK_PATH, Receiver, Shop
 
@@ -76,9 +77,11 @@ def test_first_delivery_of_an_order_event(
         capture_method="manual",
     )
     shop.tick()
-    # order.authorized, a first-time order: the token budget's six, plus the one read sync
-    # makes for a new order (its payments' totals and its token's user, which may have
-    # arrived first: arrival-order independence).
+    # order.authorized, an order not yet mirrored: the token budget's six, plus the one read
+    # sync makes for a new order (its payments' totals and its token's user, which may have
+    # arrived first: arrival-order independence).  The lock read finds no row to carry that
+    # read, and PostgreSQL refuses FOR UPDATE in a UNION, so the two stay separate.  An
+    # order already mirrored (the usual case: services sync it at checkout) costs six.
     with django_assert_max_num_queries(7):
         shop.sim.authorize_order(session["order"]["id"])
     assert receiver.answers[-1][2]["status"] == "processed"
@@ -86,3 +89,51 @@ def test_first_delivery_of_an_order_event(
     with django_assert_max_num_queries(6):  # order.canceled: an update
         shop.client.cancel_order(session["order"]["id"])
     assert receiver.answers[-1][2]["status"] == "processed"
+
+
+def test_first_delivery_of_an_order_event_for_a_mirrored_order(
+    shop: Shop, receiver: Receiver, endpoint: Any, django_assert_max_num_queries: Any
+) -> None:
+    """order.authorized for an order the shop synced when it created the checkout session."""
+    session = services.create_checkout_session(
+        currency="JPY",
+        items=[{"name": "Matcha", "amount": 2000}],
+        shipping_info={
+            "address": {"line1": "1", "locality": "Chiyoda", "postalCode": "100-0005", "country": "JP"}
+        },
+        customer_info={},
+        success_url="https://shop.example/ok",
+        cancel_url="https://shop.example/cancel",
+        capture_method="manual",
+    )
+    assert Order.objects.get(smartpay_id=session.order_id).status == "requires_authorization"
+    shop.tick()
+    with django_assert_max_num_queries(6):
+        shop.sim.authorize_order(session.order_id)
+    assert receiver.answers[-1][2]["status"] == "processed"
+    assert Order.objects.get(smartpay_id=session.order_id).status == "requires_capture"
+
+
+def test_payment_and_refund_events_sync_their_follow_up_in_the_same_batch(
+    shop: Shop, receiver: Receiver, endpoint: Any, django_assert_num_queries: Any
+) -> None:
+    order_id = shop.order(capture_method="manual", amount=2000)
+    shop.tick()
+    # payment.created, capturing the whole order: SELECT event + secret; SELECT the order's
+    # status (does the capture close it? then GET the order); BEGIN; INSERT event; lock the
+    # payment; its refunds' total; INSERT payment; lock the order (refreshed and re-fetched,
+    # written once); its payments' totals; upsert the order; COMMIT.
+    with django_assert_num_queries(11):
+        payment_id = shop.client.create_payment(order_id, 2000, "JPY")["id"]
+    assert receiver.answers[-1][2]["status"] == "processed"
+    assert Order.objects.get(smartpay_id=order_id).status == "succeeded"
+    shop.tick()
+    # refund.created, refunding it all: the payment and this refund's stored amount in one
+    # SELECT (then GET the payment); then the refund, its payment and its order, each locked
+    # and written once.
+    with django_assert_num_queries(13):
+        shop.client.create_refund(payment_id, 2000, "JPY", "requested_by_customer")
+    assert receiver.answers[-1][2]["status"] == "processed"
+    payment = Payment.objects.get(smartpay_id=payment_id)
+    assert (payment.status, payment.refunded_amount) == ("refunded", 2000)
+    assert Order.objects.get(smartpay_id=order_id).refunded_amount == 2000
