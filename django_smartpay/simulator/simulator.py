@@ -2,11 +2,12 @@
 
 .. code-block:: python
 
-    sim = Simulator()                      # origin http://smartpay.simulator
+    sim = Simulator(keys=["sk_test_x"])    # origin http://smartpay.simulator
     http = sim.session()                   # requests.Session routed to the WSGI app in-process
     http.post(sim.api_base + "/coupons", json={...}, headers={"Authorization": "Basic sk_test_x"})
 
-Every well-formed ``sk_test_…``/``sk_live_…`` key is an account of its own.  Webhooks go through
+Every registered ``sk_test_…``/``sk_live_…`` key (``keys=``, :meth:`register_key`) is an account
+of its own; any other key gets 401 unless ``accept_any_key``.  Webhooks go through
 ``sim.webhook_sender(url, headers, body) -> status``; with ``auto_deliver_webhooks`` they are sent
 right after the request that caused them, failed ones again by :meth:`deliver_webhooks` once the
 clock says they are due.
@@ -15,7 +16,9 @@ clock says they are due.
 from __future__ import annotations
 
 import copy
+import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import requests
@@ -31,10 +34,12 @@ from .faults import Faults
 from .idempotency import Idempotency
 from .inprocess import InProcessAdapter
 from .ledger import Ledger
+from .outcomes import ORDER_OUTCOMES, TOKEN_OUTCOMES, Outcomes
 from .resources import orders, tokens
 from .store import Store, account_label
 
 DEFAULT_ORIGIN = SIMULATOR_ORIGIN
+SECRET_KEY_PATTERN = re.compile(r"sk_(?:test|live)_[0-9A-Za-z]+")
 
 
 class Simulator:
@@ -46,9 +51,23 @@ class Simulator:
         webhook_speed: float = 1.0,
         seed: int | None = None,
         auto_deliver_webhooks: bool = True,
+        webhook_timestamps: str = delivery.FRESH,
+        keys: Iterable[str] = (),
+        accept_any_key: bool = False,
+        strict_amounts: bool = False,
     ) -> None:
         if webhook_speed <= 0:
             raise ValueError("webhook_speed must be positive")
+        if webhook_timestamps not in delivery.TIMESTAMP_MODES:
+            raise ValueError("webhook_timestamps must be 'fresh' or 'original'")
+        #: ``"fresh"``: each delivery attempt is signed with the time of that attempt;
+        #: ``"original"``: retries resend the first attempt's timestamp and signature.
+        self.webhook_timestamps = webhook_timestamps
+        #: answer every well-formed key (each one an account of its own) instead of 401 for unknown ones
+        self.accept_any_key = accept_any_key
+        #: refuse a checkout ``amount`` other than items + shipping fee (not a documented Smartpay rule)
+        self.strict_amounts = strict_amounts
+        self._keys: set[str] = set()
         self.origin = origin.rstrip("/")
         self.webhook_speed = float(webhook_speed)
         self.seed = seed
@@ -58,6 +77,8 @@ class Simulator:
         self.faults = Faults(seed)
         self.idempotency = Idempotency(self.clock)
         self.ledger = Ledger()
+        #: decline rules for token orders and order authorizations (:meth:`set_token_outcome`)
+        self.outcomes = Outcomes()
         self.deliveries = delivery.Deliveries(self)
         self.webhook_sender: delivery.Sender = delivery.post_with_requests
         #: shopper access token -> e-mail address (``POST /v1/consumers/auth/login``)
@@ -65,6 +86,8 @@ class Simulator:
         #: key of the HMAC that signs checkout URLs (fixed for the simulator's lifetime)
         self.url_key = self.store.random_bytes(32)
         self.app = Application(self)
+        for key in keys:
+            self.register_key(key)
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -91,6 +114,24 @@ class Simulator:
         session.trust_env = False
         return self.mount(session)
 
+    # --- API keys ---------------------------------------------------------------------------
+
+    def register_key(self, secret_key: str) -> str:
+        """Let ``secret_key`` in (unknown keys get 401, as from Smartpay); return its account label.
+
+        Registered keys survive :meth:`reset`.  ``ValueError`` for a key that is not ``sk_test_…``
+        or ``sk_live_…``.
+        """
+        if not isinstance(secret_key, str) or not SECRET_KEY_PATTERN.fullmatch(secret_key):
+            raise ValueError("a secret key looks like sk_test_… or sk_live_… (base62 characters)")
+        with self.store.lock:
+            self._keys.add(secret_key)
+        return account_label(secret_key)
+
+    def knows_key(self, secret_key: str) -> bool:
+        """Whether requests with ``secret_key`` are answered (registered, or ``accept_any_key``)."""
+        return self.accept_any_key or secret_key in self._keys
+
     # --- state ----------------------------------------------------------------------------
 
     def reset(self) -> None:
@@ -100,6 +141,7 @@ class Simulator:
             self.idempotency.clear()
             self.ledger.reset()
             self.faults.reset()
+            self.outcomes.clear()
             self.deliveries.clear()
             self.access_tokens.clear()
             self.clock.reset()
@@ -196,14 +238,62 @@ class Simulator:
         return self._shopper(token_id, "token", tokens.reject)
 
     def authorize_order(self, order_id: str) -> dict[str, Any]:
+        """The shopper approves; the order's outcome rule (default approve) decides."""
         return self._shopper(
-            order_id, "order", lambda ctx, order: orders.authorize(ctx, orders.refresh(ctx, order))
+            order_id, "order", lambda ctx, order: orders.attempt(ctx, orders.refresh(ctx, order))
         )
 
-    def reject_order(self, order_id: str) -> dict[str, Any]:
+    def reject_order(self, order_id: str, *, kind: str = "hard") -> dict[str, Any]:
+        """Decline the order now: ``kind="hard"`` → ``rejected``; ``"soft"`` → stays ``requires_authorization``.
+
+        Both emit ``order.rejected``.  ``ValueError`` for another kind.
+        """
+        if kind not in ("hard", "soft"):
+            raise ValueError("kind must be 'hard' or 'soft'")
+        soft = kind == "soft"
         return self._shopper(
-            order_id, "order", lambda ctx, order: orders.reject(ctx, orders.refresh(ctx, order))
+            order_id, "order", lambda ctx, order: orders.reject(ctx, orders.refresh(ctx, order), soft=soft)
         )
+
+    # --- declines on demand (see :mod:`.outcomes`) ---------------------------------------
+
+    def _require(self, object_id: str, object_name: str) -> None:
+        with self.store.lock:
+            found = self.store.find(object_id)
+            if found is None or found[1]["object"] != object_name:
+                raise KeyError(object_id)
+
+    def set_token_outcome(self, token_id: str, outcome: str, *, count: int | None = None) -> None:
+        """What the next token orders of ``token_id`` answer.
+
+        ``outcome``: ``"approve"``; ``"decline"`` (order ``rejected``, ``order.rejected``);
+        ``"soft_decline"`` (``order.rejected``, the order stays ``requires_authorization``);
+        ``"unusable"`` (order ``rejected`` and the token ``disabled``, ``token.disabled``).
+        ``count=N``: the next N token orders, then approve again; ``None``: until changed.
+        ``KeyError`` for an unknown token, ``ValueError`` for a bad outcome or count.
+        """
+        self._require(token_id, "token")
+        self.outcomes.set(token_id, outcome, count, TOKEN_OUTCOMES)
+
+    def set_order_outcome(self, order_id: str, outcome: str, *, count: int | None = None) -> None:
+        """What the next authorization attempts of ``order_id`` answer when the shopper approves.
+
+        Applies to the checkout page's Approve, ``POST /v1/orders/{id}/authorizations`` with
+        ``pm_test_visaApproved``, :meth:`authorize_order` and the control API's ``authorize``.
+        ``outcome``: ``"approve"``, ``"decline"`` or ``"soft_decline"``; ``count`` as for tokens.
+        """
+        self._require(order_id, "order")
+        self.outcomes.set(order_id, outcome, count, ORDER_OUTCOMES)
+
+    def token_outcome(self, token_id: str) -> tuple[str, int | None]:
+        """The rule in force for ``token_id``: ``(outcome, remaining)`` (``("approve", None)`` if none)."""
+        self._require(token_id, "token")
+        return self.outcomes.peek(token_id)
+
+    def order_outcome(self, order_id: str) -> tuple[str, int | None]:
+        """The rule in force for ``order_id``'s authorization attempts, as :meth:`token_outcome`."""
+        self._require(order_id, "order")
+        return self.outcomes.peek(order_id)
 
 
 __all__ = ["ApiError", "Simulator"]
