@@ -36,7 +36,10 @@ def _seconds(value: object, limit: float) -> float | None:
     """``value`` as float seconds when it is a real number in (0, limit], else ``None``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float (10**400)
+        return None
     if not math.isfinite(number) or not 0 < number <= limit:
         return None
     return number
