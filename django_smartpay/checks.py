@@ -11,8 +11,9 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.urls import NoReverseMatch, reverse
 
 from . import conf
@@ -90,9 +91,12 @@ def _webhook_routed() -> bool:
     return True
 
 
-@register(TAG)
+@register(Tags.database)
 def check_webhook_mode(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Active webhook endpoint rows of the other mode than ``SECRET_KEY`` (with ``--database``).
+
+    A ``database`` check, as Django runs them: only for the databases a command names
+    (``check --database default``, ``migrate``), and only once the table exists.
 
     The webhook view never applies an event of the other mode (test or live): an endpoint
     registered with a test key stays on its row when the project switches to a live key,
@@ -106,10 +110,14 @@ def check_webhook_mode(app_configs: Any = None, databases: Any = None, **kwargs:
     if key_mode is None or not databases:
         return []
     other = "test" if key_mode == "live" else "live"
-    rows = apps.get_model("smartpay", "WebhookEndpoint")._default_manager.filter(
-        active=True, test=other == "test"
-    )
-    endpoints = sorted(rows.values_list("smartpay_id", flat=True))
+    model = apps.get_model("smartpay", "WebhookEndpoint")
+    endpoints: list[str] = []
+    for alias in databases:
+        if model._meta.db_table not in connections[alias].introspection.table_names():
+            continue  # not migrated yet (migrate runs the database checks first)
+        rows = model._default_manager.using(alias).filter(active=True, test=other == "test")
+        endpoints.extend(rows.values_list("smartpay_id", flat=True))
+    endpoints.sort()
     if not endpoints:
         return []
     return [
