@@ -60,8 +60,10 @@ def test_a_small_skew_is_accepted(hand_signed: None) -> None:
     assert Token.objects.get(smartpay_id=TOKEN_ID).status == "active"
 
 
-def test_an_expanded_object_is_checked_too(hand_signed: None) -> None:
+@pytest.mark.parametrize("as_text", [False, True], ids=["integer", "text"])
+def test_an_expanded_object_is_checked_too(hand_signed: None, as_text: bool) -> None:
     now = now_ms()
+    ahead = now + AHEAD_MS + 60_000
     order = {
         "id": "order_test_clockAhead000000000001",
         "object": "order",
@@ -71,12 +73,14 @@ def test_an_expanded_object_is_checked_too(hand_signed: None) -> None:
         "currency": "JPY",
         "createdAt": now,
         "updatedAt": now,
-        "token": {**token("active", now), "updatedAt": str(now + AHEAD_MS + 60_000)},  # as text, too
+        "token": {**token("active", now), "updatedAt": str(ahead) if as_text else ahead},
     }
     body = event_body("order.authorized", order, "evt_test_clockAhead0000000000007")
     response = post(body, sign(body))
     assert response.status_code == 400
-    assert TOKEN_ID in response.json()["message"]
+    # As an integer it is refused for its time; as text, already for its type.
+    expected = "eventData.data.token.updatedAt must be an integer" if as_text else TOKEN_ID
+    assert expected in response.json()["message"]
     assert not Token.objects.filter(smartpay_id=TOKEN_ID).exists()
 
 
