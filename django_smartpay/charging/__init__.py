@@ -7,6 +7,7 @@ a task sends it (:mod:`.process`), reconciliation settles what is unknown
 
 from .batches import DEFAULT_BATCH_SIZE, BatchResult, charge_due_batch
 from .create import cancel_charge, charge_token, new_reference
+from .dunning import SOFT_CODES, charge_due_retries, charge_settled, give_up, is_soft, retry_now
 from .dispatch import enqueue_now, enqueue_on_commit, use_publisher
 from .events import connect_receivers, stop_token_charges
 from .policy import EAGER_RETRIES, claim_timeout, longest_countdown
@@ -18,9 +19,21 @@ from .schedules import (
     create_schedule,
     pause_schedule,
     resume_schedule,
+    resume_token_schedules,
+    schedules_paused_by,
+    update_schedule_token,
 )
 
 __all__ = [
+    "SOFT_CODES",
+    "charge_due_retries",
+    "charge_settled",
+    "give_up",
+    "is_soft",
+    "resume_token_schedules",
+    "retry_now",
+    "schedules_paused_by",
+    "update_schedule_token",
     "DEFAULT_BATCH_SIZE",
     "EAGER_RETRIES",
     "BatchResult",

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from .. import conf, sync
 from ..exceptions import SmartpayError
 from ..models import OrderStatus, Token, TokenCharge, TokenChargeStatus, TokenStatus
-from . import policy
+from . import dunning, policy
 from .events import send_after_commit, stop_token_charges
 
 logger = logging.getLogger("django_smartpay.charging")
@@ -239,6 +239,7 @@ def _after_error(charge: TokenCharge, exc: SmartpayError) -> Outcome:
             updated=now,
         )
         if updated:
+            dunning.charge_settled(charge.pk, charge.schedule_id)
             send_after_commit("charge_failed", charge.pk)
     if updated and code in TOKEN_ERRORS:
         stop_token_charges(charge.token_id, code, message)
@@ -269,6 +270,9 @@ def record_order(
     by default this run's ``processing`` claim), so a stale run changes nothing.
     """
     new_status = charge_status_for(data.get("status"))
+    if new_status is None and data.get("status") == OrderStatus.REQUIRES_AUTHORIZATION:
+        # A token order left waiting for authorization was declined softly: nothing was charged.
+        new_status = TokenChargeStatus.REJECTED
     guard = (
         expect
         if expect is not None
@@ -314,15 +318,32 @@ def _record(
         updated = rows.update(
             status=new_status,
             order_id=data["id"],
-            error_code=""
-            if new_status == TokenChargeStatus.SUCCEEDED
-            else "order." + str(data.get("status")),
+            error_code=_error_code(new_status, data.get("status")),
             error_message="",
             next_attempt_at=None,
             claimed_at=None,
             updated=now,
         )
         if updated:
+            dunning.charge_settled(charge.pk, charge.schedule_id)
             signal = "charge_succeeded" if new_status == TokenChargeStatus.SUCCEEDED else "charge_failed"
             send_after_commit(signal, charge.pk)
+    if updated and data.get("status") == OrderStatus.REQUIRES_AUTHORIZATION:
+        _cancel_soft_declined(str(data["id"]))
     return Outcome(new_status if updated else charge.status, sent=sent)
+
+
+def _error_code(new_status: str, order_status: object) -> str:
+    if new_status == TokenChargeStatus.SUCCEEDED:
+        return ""
+    if order_status == OrderStatus.REQUIRES_AUTHORIZATION:
+        return dunning.SOFT_DECLINE_CODE
+    return "order." + str(order_status)
+
+
+def _cancel_soft_declined(order_id: str) -> None:
+    """Cancel a soft-declined order, so it can never be authorized besides a retry of its period."""
+    try:
+        sync.sync_object(conf.get_client().cancel_order(order_id))
+    except SmartpayError as exc:
+        logger.warning("smartpay: could not cancel soft-declined order %s: %s", order_id, exc)
