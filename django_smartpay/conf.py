@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import ipaddress
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -304,7 +305,7 @@ def dunning_retry_days(value: object) -> tuple[float, ...]:
     days = tuple(value)
     if not all(isinstance(d, int | float) and not isinstance(d, bool) and 0 < d <= 366 for d in days):
         raise ValueError("must list numbers of days greater than 0 and at most 366")
-    if any(later <= earlier for earlier, later in zip(days, days[1:], strict=False)):
+    if any(later <= earlier for earlier, later in itertools.pairwise(days)):
         raise ValueError("must list days in increasing order")
     return tuple(float(d) for d in days)
 

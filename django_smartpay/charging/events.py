@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import signals
-from . import dunning
 from ..models import ChargeSchedule, ChargeScheduleStatus, Token, TokenCharge, TokenChargeStatus, TokenStatus
+from . import dunning
 
 logger = logging.getLogger("django_smartpay.charging")
 

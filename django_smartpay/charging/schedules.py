@@ -27,8 +27,8 @@ from ..models import (
     TokenChargeStatus,
 )
 from ..models.charges import MAX_COUNT, MAX_INTERVAL_COUNT, default_time_zone
-from .batches import DEFAULT_BATCH_SIZE, charge_due_batch, series_of
 from . import dunning
+from .batches import DEFAULT_BATCH_SIZE, charge_due_batch, series_of
 from .create import (
     CURRENCY,
     chargeable_token,
