@@ -165,7 +165,7 @@ def test_an_unusable_token_waits_for_a_new_one(token, charge_kwargs, on_commit, 
         update_schedule_token(schedule, new)
     schedule.refresh_from_db()
     assert (schedule.status, schedule.token_id) == (ACTIVE, new.smartpay_id)
-    first, retry = _charges(schedule)
+    _first, retry = _charges(schedule)
     assert (retry.token_id, retry.status, retry.period_attempt) == (new.smartpay_id, "succeeded", 2)
     assert changes[-1] == (PAST_DUE, ACTIVE, "charge.succeeded")
 
@@ -247,7 +247,7 @@ def test_the_database_refuses_a_second_live_charge_of_a_period(token, charge_kwa
     with on_commit():
         charge_due_schedules()
     retry_now(schedule)
-    [first, retry] = _charges(schedule)
+    [first, _retry] = _charges(schedule)
     with pytest.raises(IntegrityError), transaction.atomic():
         TokenCharge.objects.filter(pk=first.pk).update(status=TokenChargeStatus.SUCCEEDED)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -361,13 +361,13 @@ class ScheduleTokenSerializer(serializers.Serializer):
 
 __all__ = [
     "ChargeScheduleSerializer",
-    "ScheduleTokenSerializer",
     "CheckoutSessionSerializer",
     "ItemSerializer",
     "OrderSerializer",
     "PaymentSerializer",
     "RefundSerializer",
     "ScheduleCreateSerializer",
+    "ScheduleTokenSerializer",
     "TokenChargeSerializer",
     "TokenCheckoutSerializer",
     "TokenSerializer",
