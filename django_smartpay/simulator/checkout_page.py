@@ -2,8 +2,11 @@
 
 GET shows the merchant, the amount and the items in yen (or, for a token session, what saving a
 payment method means) with Approve and Reject buttons — plain HTML forms, no JavaScript.
-Approve authorizes the order (or approves the token) and redirects 303 to ``successUrl``;
-Reject rejects it and redirects 303 to ``cancelUrl``.  No query parameters are added to either
+Approve authorizes the order (or approves the token) and redirects 303 to ``successUrl`` — unless
+the order's outcome rule declines it (``Simulator.set_order_outcome``); Reject (a hard decline)
+rejects it and redirects 303 to ``cancelUrl``.  An order session also offers "Soft decline":
+``order.rejected`` is sent, the order stays ``requires_authorization`` and the page is shown again
+(303 to itself with ``?declined=soft``) so the shopper may retry.  No query parameters are added to either
 URL (spec §10.11 is open; the simulator adds none).  ``?promotion-code=CODE`` applies a code
 (see :mod:`.discounts`); a code that cannot be used is explained on the page.
 """
@@ -94,15 +97,27 @@ def _order_rows(ctx: Ctx, order: dict[str, Any]) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def _buttons(action: str) -> str:
+#: (form action value, button id, label); the soft decline is offered on order sessions only.
+_CHOICES = (
+    ("approve", "approve", "Approve"),
+    ("soft_decline", "soft-decline", "Soft decline"),
+    ("reject", "reject", "Reject"),
+)
+SOFT_DECLINED_MESSAGE = "Your payment was declined. You may try again."
+
+
+def _buttons(action: str, soft: bool) -> str:
     form = '<form method="post" action="{action}"><input type="hidden" name="action" value="{value}">{button}</form>'
-    approve = form.format(
-        action=escape(action), value="approve", button='<button id="approve" type="submit">Approve</button>'
-    )
-    reject = form.format(
-        action=escape(action), value="reject", button='<button id="reject" type="submit">Reject</button>'
-    )
-    return f'<div class="buttons">{approve}{reject}</div>'
+    forms = [
+        form.format(
+            action=escape(action),
+            value=value,
+            button=f'<button id="{button_id}" type="submit">{label}</button>',
+        )
+        for value, button_id, label in _CHOICES
+        if soft or value != "soft_decline"
+    ]
+    return f'<div class="buttons">{"".join(forms)}</div>'
 
 
 def _render(ctx: Ctx, session: dict[str, Any], path: str, message: str | None) -> Response:
@@ -122,25 +137,31 @@ def _render(ctx: Ctx, session: dict[str, Any], path: str, message: str | None) -
         waiting = order["status"] == "requires_authorization"
         status = order["status"]
     if waiting:
-        actions = _buttons(path)
+        actions = _buttons(path, soft="token" not in session)
     else:
         actions = f'<p id="status">This checkout is complete (status: {escape(status)}).</p>'
     return _page(f"Smartpay checkout — {MERCHANT_NAME}", header + notice + body + actions)
 
 
-def _decide(ctx: Ctx, session: dict[str, Any], approve: bool) -> None:
+def _decide(ctx: Ctx, session: dict[str, Any], action: str) -> bool:
+    """Apply the shopper's ``action``; True when the order/token ends up approved."""
+    approve = action == "approve"
     if "token" in session:
         token = ctx.account.objects[session["token"]]
         wanted = "active" if approve else "rejected"
         if token["status"] != wanted:
             (tokens.approve if approve else tokens.reject)(ctx, token)
-        return
+        return approve
     order = orders.refresh(ctx, ctx.account.objects[session["order"]])
     if approve and order["status"] in ("requires_capture", "succeeded"):
-        return
+        return True
     if not approve and order["status"] == "rejected":
-        return
-    (orders.authorize if approve else orders.reject)(ctx, order)
+        return False
+    if approve:
+        orders.attempt(ctx, order)
+    else:
+        orders.reject(ctx, order, soft=action == "soft_decline")
+    return order["status"] in ("requires_capture", "succeeded")
 
 
 def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> Response:
@@ -155,7 +176,7 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
         code = query.get("promotion-code", "").strip()
         with sim.store.lock:
             ctx = Ctx(sim, account)
-            message = None
+            message = SOFT_DECLINED_MESSAGE if query.get("declined") == "soft" else None
             if code and "order" in session:
                 try:
                     discounts.apply(ctx, orders.refresh(ctx, account.objects[session["order"]]), code)
@@ -173,12 +194,16 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
         length = 0
     form = dict(parse_qsl(environ["wsgi.input"].read(min(max(length, 0), 65536)).decode("latin-1")))
     action = form.get("action")
-    if action not in ("approve", "reject"):
+    if action == "decline":
+        action = "reject"
+    if action not in ("approve", "reject", "soft_decline") or (
+        action == "soft_decline" and "token" in session
+    ):
         return _page("Unknown action", "<h1>Unknown action</h1><p>Choose Approve or Reject.</p>", 400)
     with sim.store.lock:
         ctx = Ctx(sim, account)
         try:
-            _decide(ctx, session, action == "approve")
+            approved = _decide(ctx, session, action)
         except ApiError as error:
             return _page(
                 "Checkout complete", f"<h1>Checkout cannot change</h1><p>{escape(error.message)}</p>", 409
@@ -194,4 +219,9 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
             object_ids=ctx.touched,
             account=account.label,
         )
-    return Response.redirect(session["successUrl"] if action == "approve" else session["cancelUrl"])
+    if approved:
+        return Response.redirect(session["successUrl"])
+    order_status = account.objects[session["order"]]["status"] if "order" in session else None
+    if order_status == "requires_authorization":  # soft decline: the shopper may try again
+        return Response.redirect(f"{sim.origin}{path}?declined=soft")
+    return Response.redirect(session["cancelUrl"])

@@ -16,8 +16,15 @@ It never shows a key or a secret in full: accounts appear as labels (``acct_test
 ``GET /_simulator/webhooks/deliveries``                    delivery log (``?event=evt_…``)
 ``POST /_simulator/webhooks/deliveries/{id}/redeliver``    one more attempt now
 ``POST /_simulator/webhooks/deliver``                      attempt everything due now
-``POST /_simulator/orders/{id}/authorize|reject``          shopper decisions without a browser
+``POST /_simulator/orders/{id}/authorize|reject``          shopper decisions without a browser;
+                                                           ``reject`` takes ``{"kind": "hard"|"soft"}``
+                                                           (default hard)
 ``POST /_simulator/tokens/{id}/approve|reject``
+``GET|POST /_simulator/tokens/{id}/outcome``               decline rule of the token's next orders:
+                                                           ``{"outcome": "approve"|"decline"|
+                                                           "soft_decline"|"unusable", "count": n|null}``
+``GET|POST /_simulator/orders/{id}/outcome``               the same for the order's next authorization
+                                                           attempts (no ``unusable``)
 ``GET /_simulator/return``                                 a landing page ("Returned") for redirects
 =========================================================  ==========================================
 """
@@ -94,10 +101,40 @@ def _number(body: dict[str, Any], key: str) -> float:
     return value
 
 
-def _shopper(sim: Simulator, kind: str, object_id: str, action: str) -> Response:
+def _optional_body(environ: dict[str, Any]) -> dict[str, Any]:
+    raw = read_body(environ)
+    body = parse_json(raw) if raw else {}
+    if not isinstance(body, dict):
+        raise invalid(["the request body must be a JSON object"])
+    return body
+
+
+def _outcome(sim: Simulator, environ: dict[str, Any], kind: str, object_id: str, method: str) -> Response:
+    setter = sim.set_token_outcome if kind == "tokens" else sim.set_order_outcome
+    getter = sim.token_outcome if kind == "tokens" else sim.order_outcome
+    try:
+        if method == "POST":
+            body = _body(environ)
+            setter(object_id, str(body.get("outcome")), count=body.get("count"))
+        outcome, count = getter(object_id)
+    except KeyError:
+        raise ApiError(404, "object.not-found", f"No {kind[:-1]} {object_id}") from None
+    except ValueError as exc:
+        raise invalid([str(exc)]) from None
+    return Response.json(200, {"id": object_id, "outcome": outcome, "count": count})
+
+
+def _reject(sim: Simulator, environ: dict[str, Any], object_id: str) -> dict[str, Any]:
+    kind = _optional_body(environ).get("kind", "hard")
+    if kind not in ("hard", "soft"):
+        raise invalid(["kind must be one of: hard, soft"])
+    return sim.reject_order(object_id, kind=kind)
+
+
+def _shopper(sim: Simulator, environ: dict[str, Any], kind: str, object_id: str, action: str) -> Response:
     actions = {
         ("orders", "authorize"): sim.authorize_order,
-        ("orders", "reject"): sim.reject_order,
+        ("orders", "reject"): lambda object_id: _reject(sim, environ, object_id),
         ("tokens", "approve"): sim.approve_token,
         ("tokens", "reject"): sim.reject_token,
     }
@@ -168,8 +205,10 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
                 raise ApiError(404, "delivery.not-found", f"No delivery {delivery_id}") from None
         case ("POST", "webhooks", "deliver"):
             return Response.json(200, {"data": sim.deliver_webhooks()})
+        case ("GET" | "POST", ("orders" | "tokens") as kind, object_id, "outcome"):
+            return _outcome(sim, environ, kind, object_id, method)
         case ("POST", ("orders" | "tokens") as kind, object_id, action):
-            return _shopper(sim, kind, object_id, action)
+            return _shopper(sim, environ, kind, object_id, action)
         case ("GET", "return"):
             return _return_page(environ)
     raise route_not_found(method, path)

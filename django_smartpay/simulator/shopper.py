@@ -57,7 +57,7 @@ def authorize_order(sim: Simulator, call: Call) -> tuple[Ctx | None, int, Any]:
     ctx, order = _locate(sim, call.id, "order")
     orders.refresh(ctx, order)
     if method == "pm_test_visaApproved":
-        orders.authorize(ctx, order)
+        orders.attempt(ctx, order)  # the order's outcome rule (default approve) decides
     else:
         orders.reject(ctx, order)
     return ctx, 200, order

@@ -31,6 +31,7 @@ from .faults import Faults
 from .idempotency import Idempotency
 from .inprocess import InProcessAdapter
 from .ledger import Ledger
+from .outcomes import ORDER_OUTCOMES, TOKEN_OUTCOMES, Outcomes
 from .resources import orders, tokens
 from .store import Store, account_label
 
@@ -58,6 +59,8 @@ class Simulator:
         self.faults = Faults(seed)
         self.idempotency = Idempotency(self.clock)
         self.ledger = Ledger()
+        #: decline rules for token orders and order authorizations (:meth:`set_token_outcome`)
+        self.outcomes = Outcomes()
         self.deliveries = delivery.Deliveries(self)
         self.webhook_sender: delivery.Sender = delivery.post_with_requests
         #: shopper access token -> e-mail address (``POST /v1/consumers/auth/login``)
@@ -100,6 +103,7 @@ class Simulator:
             self.idempotency.clear()
             self.ledger.reset()
             self.faults.reset()
+            self.outcomes.clear()
             self.deliveries.clear()
             self.access_tokens.clear()
             self.clock.reset()
@@ -196,14 +200,62 @@ class Simulator:
         return self._shopper(token_id, "token", tokens.reject)
 
     def authorize_order(self, order_id: str) -> dict[str, Any]:
+        """The shopper approves; the order's outcome rule (default approve) decides."""
         return self._shopper(
-            order_id, "order", lambda ctx, order: orders.authorize(ctx, orders.refresh(ctx, order))
+            order_id, "order", lambda ctx, order: orders.attempt(ctx, orders.refresh(ctx, order))
         )
 
-    def reject_order(self, order_id: str) -> dict[str, Any]:
+    def reject_order(self, order_id: str, *, kind: str = "hard") -> dict[str, Any]:
+        """Decline the order now: ``kind="hard"`` → ``rejected``; ``"soft"`` → stays ``requires_authorization``.
+
+        Both emit ``order.rejected``.  ``ValueError`` for another kind.
+        """
+        if kind not in ("hard", "soft"):
+            raise ValueError("kind must be 'hard' or 'soft'")
+        soft = kind == "soft"
         return self._shopper(
-            order_id, "order", lambda ctx, order: orders.reject(ctx, orders.refresh(ctx, order))
+            order_id, "order", lambda ctx, order: orders.reject(ctx, orders.refresh(ctx, order), soft=soft)
         )
+
+    # --- declines on demand (see :mod:`.outcomes`) ---------------------------------------
+
+    def _require(self, object_id: str, object_name: str) -> None:
+        with self.store.lock:
+            found = self.store.find(object_id)
+            if found is None or found[1]["object"] != object_name:
+                raise KeyError(object_id)
+
+    def set_token_outcome(self, token_id: str, outcome: str, *, count: int | None = None) -> None:
+        """What the next token orders of ``token_id`` answer.
+
+        ``outcome``: ``"approve"``; ``"decline"`` (order ``rejected``, ``order.rejected``);
+        ``"soft_decline"`` (``order.rejected``, the order stays ``requires_authorization``);
+        ``"unusable"`` (order ``rejected`` and the token ``disabled``, ``token.disabled``).
+        ``count=N``: the next N token orders, then approve again; ``None``: until changed.
+        ``KeyError`` for an unknown token, ``ValueError`` for a bad outcome or count.
+        """
+        self._require(token_id, "token")
+        self.outcomes.set(token_id, outcome, count, TOKEN_OUTCOMES)
+
+    def set_order_outcome(self, order_id: str, outcome: str, *, count: int | None = None) -> None:
+        """What the next authorization attempts of ``order_id`` answer when the shopper approves.
+
+        Applies to the checkout page's Approve, ``POST /v1/orders/{id}/authorizations`` with
+        ``pm_test_visaApproved``, :meth:`authorize_order` and the control API's ``authorize``.
+        ``outcome``: ``"approve"``, ``"decline"`` or ``"soft_decline"``; ``count`` as for tokens.
+        """
+        self._require(order_id, "order")
+        self.outcomes.set(order_id, outcome, count, ORDER_OUTCOMES)
+
+    def token_outcome(self, token_id: str) -> tuple[str, int | None]:
+        """The rule in force for ``token_id``: ``(outcome, remaining)`` (``("approve", None)`` if none)."""
+        self._require(token_id, "token")
+        return self.outcomes.peek(token_id)
+
+    def order_outcome(self, order_id: str) -> tuple[str, int | None]:
+        """The rule in force for ``order_id``'s authorization attempts, as :meth:`token_outcome`."""
+        self._require(order_id, "order")
+        return self.outcomes.peek(order_id)
 
 
 __all__ = ["ApiError", "Simulator"]

@@ -15,7 +15,12 @@ Fixtures
     points at it (test keys ``SECRET_KEY``/``PUBLIC_KEY`` of this module, no
     retries) and :func:`django_smartpay.conf.get_client` talks to it, so
     ``services.*`` work unchanged.  Webhooks it sends are answered 200 without
-    leaving the process, unless ``smartpay_webhook_endpoint`` is used.
+    leaving the process, unless ``smartpay_webhook_endpoint`` is used.  It is
+    the :class:`~django_smartpay.simulator.Simulator` itself: decline token
+    charges with ``smartpay_simulator.set_token_outcome(token_id, "decline",
+    count=1)`` (outcomes ``approve``, ``decline``, ``soft_decline``,
+    ``unusable``), checkout orders with ``set_order_outcome`` or
+    ``reject_order(order_id, kind="soft")``.
 ``smartpay_client``
     The settings-built :class:`~django_smartpay.client.SmartpayClient`, routed
     to ``smartpay_simulator``.

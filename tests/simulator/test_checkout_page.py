@@ -33,7 +33,7 @@ def test_page_shows_merchant_amount_and_items(api: Api) -> None:
     html = response.text
     assert "Smartpay Simulator Test Shop" in html and "¥1,500" in html and "セーター" in html
     assert "&lt;b&gt;Socks&lt;/b&gt;" in html and "<b>Socks" not in html
-    assert html.count('<form method="post"') == 2 and 'value="approve"' in html and 'value="reject"' in html
+    assert html.count('<form method="post"') == 3 and 'value="approve"' in html and 'value="reject"' in html
     assert "<script" not in html
 
 

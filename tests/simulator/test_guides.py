@@ -34,7 +34,8 @@ def test_token_guide_checkout_approve_then_orders_with_the_token(api: Api) -> No
     assert automatic["status"] == "succeeded"
     assert automatic["tokenId"] == token["id"]
     assert automatic["amount"] == 1500 and len(automatic["payments"]) == 1
-    payment = api.ok("GET", f"/payments/{automatic['payments'][0]}")
+    assert automatic["lineItems"][0]["object"] == "lineItem"  # POST /orders answers expanded (§11)
+    payment = api.ok("GET", f"/payments/{automatic['payments'][0]['id']}")
     assert (
         payment["amount"] == 1500 and payment["status"] == "processed" and payment["order"] == automatic["id"]
     )

@@ -14,16 +14,22 @@ Decisions:
   captured or cancelled; it emits ``order.canceled`` like a cancellation, with ``updatedAt`` set
   to the expiry time.
 * Authorizing an order that is not ``requires_authorization`` gives 409 ``order.cannot-authorize``.
+* Declines (:mod:`..outcomes`): a hard decline makes the order ``rejected``; a soft decline emits
+  ``order.rejected`` and leaves it ``requires_authorization`` (the shopper may retry).  A token order
+  answered "unusable" is ``rejected`` and its token becomes ``disabled`` (``token.disabled``), so
+  later orders with it get 404 ``token.not-found`` like any disabled token until it is enabled.
+  Every token order emits ``token.used``.
+* ``POST /orders`` answers the order expanded (line items as objects), as GO's ``OrderExpanded``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import listing
+from .. import listing, outcomes
 from ..context import Call, Ctx
 from ..errors import ApiError, invalid
-from ..render import present, renderer
+from ..render import expand, present, renderer
 from ..validation import CAPTURE_METHODS, Checker, customer_info, items, shipping_info
 
 ORDER_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
@@ -151,16 +157,33 @@ def authorize(ctx: Ctx, order: dict[str, Any]) -> dict[str, Any]:
     return order
 
 
-def reject(ctx: Ctx, order: dict[str, Any]) -> dict[str, Any]:
-    """A hard decline: ``rejected`` is final."""
+def reject(ctx: Ctx, order: dict[str, Any], *, soft: bool = False) -> dict[str, Any]:
+    """A hard decline (``rejected`` is final) or a soft one (the order stays ``requires_authorization``)."""
     if order["status"] != "requires_authorization":
         raise ApiError(
             409, "order.cannot-authorize", f"The order is {order['status']}, not requires_authorization"
         )
-    order["status"] = "rejected"
+    if not soft:
+        order["status"] = "rejected"
     ctx.touch(order)
     ctx.emit("order.rejected", order)
     return order
+
+
+def decide(ctx: Ctx, order: dict[str, Any], outcome: str) -> dict[str, Any]:
+    """Apply an underwriting ``outcome`` (``approve``/``decline``/``soft_decline``) to ``order``."""
+    if outcome == outcomes.APPROVE:
+        return authorize(ctx, order)
+    return reject(ctx, order, soft=outcome == outcomes.SOFT_DECLINE)
+
+
+def attempt(ctx: Ctx, order: dict[str, Any]) -> dict[str, Any]:
+    """The shopper approves: the order's outcome rule (default approve) decides, as underwriting would."""
+    if order["status"] != "requires_authorization":
+        raise ApiError(
+            409, "order.cannot-authorize", f"The order is {order['status']}, not requires_authorization"
+        )
+    return decide(ctx, order, ctx.sim.outcomes.take(order["id"]))
 
 
 _CANNOT_CAPTURE = {
@@ -252,7 +275,7 @@ def validate_order_fields(check: Checker, body: dict[str, Any]) -> dict[str, Any
 
 
 def create_with_token(ctx: Ctx, call: Call) -> tuple[int, Any]:
-    """``POST /orders``: an order paid with an active token is authorized at once (§11)."""
+    """``POST /orders``: an order paid with an active token is decided at once (§11, module docs)."""
     check = Checker()
     body = check.body_object(call.body)
     token_id = check.string(body, "token", required=True)
@@ -264,9 +287,14 @@ def create_with_token(ctx: Ctx, call: Call) -> tuple[int, Any]:
     if token["status"] != "active":
         raise ApiError(400, "token.invalid", "The token specified is not currently valid")
     order = create_order(ctx, fields, token_id=token["id"])
-    authorize(ctx, order)
+    outcome = ctx.sim.outcomes.take(token["id"])
+    decide(ctx, order, outcomes.DECLINE if outcome == outcomes.UNUSABLE else outcome)
     ctx.emit("token.used", token)
-    return 200, order
+    if outcome == outcomes.UNUSABLE:
+        token["status"] = "disabled"
+        ctx.touch(token)
+        ctx.emit("token.disabled", token)
+    return 200, expand(ctx.account, order)
 
 
 def retrieve(ctx: Ctx, call: Call) -> tuple[int, Any]:
