@@ -157,7 +157,7 @@ def charge_settled(charge_id: int, schedule_id: int | None, *, now: dt.datetime 
         if row.retry_at is None:
             row.status = final_status()
             row.status_reason = EXHAUSTED_REASON
-        save_status(row, old, code, DUNNING_FIELDS)
+        save_status(row, old, row.status_reason, DUNNING_FIELDS)
 
 
 def _next_retry(row: ChargeSchedule, *, soft: bool) -> dt.datetime | None:

@@ -272,6 +272,8 @@ def record_order(
     new_status = charge_status_for(data.get("status"))
     if new_status is None and data.get("status") == OrderStatus.REQUIRES_AUTHORIZATION:
         # A token order left waiting for authorization was declined softly: nothing was charged.
+        # Smartpay cannot cancel it (only requires_capture orders can be); it expires unless
+        # authorized, which nothing here ever asks for, so the period's retry is a new order.
         new_status = TokenChargeStatus.REJECTED
     guard = (
         expect
@@ -328,8 +330,6 @@ def _record(
             dunning.charge_settled(charge.pk, charge.schedule_id)
             signal = "charge_succeeded" if new_status == TokenChargeStatus.SUCCEEDED else "charge_failed"
             send_after_commit(signal, charge.pk)
-    if updated and data.get("status") == OrderStatus.REQUIRES_AUTHORIZATION:
-        _cancel_soft_declined(str(data["id"]))
     return Outcome(new_status if updated else charge.status, sent=sent)
 
 
@@ -339,11 +339,3 @@ def _error_code(new_status: str, order_status: object) -> str:
     if order_status == OrderStatus.REQUIRES_AUTHORIZATION:
         return dunning.SOFT_DECLINE_CODE
     return "order." + str(order_status)
-
-
-def _cancel_soft_declined(order_id: str) -> None:
-    """Cancel a soft-declined order, so it can never be authorized besides a retry of its period."""
-    try:
-        sync.sync_object(conf.get_client().cancel_order(order_id))
-    except SmartpayError as exc:
-        logger.warning("smartpay: could not cancel soft-declined order %s: %s", order_id, exc)

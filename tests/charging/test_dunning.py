@@ -84,8 +84,7 @@ def test_soft_decline_is_retried_and_the_schedule_recovers(
     [first] = _charges(schedule)
     assert (first.status, first.error_code) == (TokenChargeStatus.REJECTED, SOFT_DECLINE_CODE)
     assert schedule.open_period_date == first.period_date
-    # The soft-declined order is canceled at Smartpay: it can never be authorized besides a retry.
-    assert [o["status"] for o in shop.orders() if o["id"] == first.order_id] == ["canceled"]
+    assert [o["status"] for o in shop.orders() if o["id"] == first.order_id] == ["requires_authorization"]
     with on_commit():
         assert charge_due_schedules(now=schedule.retry_at - dt.timedelta(minutes=1)) == 0
         assert charge_due_schedules(now=schedule.retry_at) == 1
