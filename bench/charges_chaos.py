@@ -2,6 +2,7 @@
 
     python bench/charges_chaos.py [--charges 1000] [--concurrency 4] [--database-url postgres://…]
                                   [--broker-url redis://…] [--latency 0.05] [--seed 7]
+                                  [--decline-share 0.1]
 
 What it does:
 
@@ -10,7 +11,9 @@ What it does:
    (the connection closes), and ``--latency`` seconds added to every API call;
 2. creates a dedicated PostgreSQL database (``smartpay_chaos_<pid>``) and migrates it;
 3. makes tokens in the simulator (one of them disabled at Smartpay behind the
-   local mirror's back, so its charges must fail and never charge);
+   local mirror's back, so its charges must fail and never charge; ``--decline-share``
+   of them declined by the simulator, alternately hard and soft, so their charges
+   must end ``rejected`` and never charge);
 4. starts a prefork worker (``celery -A tests.celery_app worker``) on a queue and Redis
    key prefix of its own, and writes ``--charges`` charges with ``charge_token``; for
    ~5 % of them the task message is sent a second time;
@@ -68,6 +71,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duplicate-rate", type=float, default=0.05, help="share of messages sent twice")
     parser.add_argument("--doomed-rate", type=float, default=0.03, help="share charged to a disabled token")
     parser.add_argument(
+        "--decline-share",
+        type=float,
+        default=0.1,
+        help="share of the tokens (so of the charges) the simulator declines, alternately hard and soft",
+    )
+    parser.add_argument(
         "--client-retries",
         type=int,
         default=0,
@@ -104,6 +113,7 @@ class Chaos:
         self.kills: list[dict[str, Any]] = []
         self.env: dict[str, str] = {}
         self.database_created = False
+        self.declining: dict[str, str] = {}
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -162,6 +172,12 @@ class Chaos:
             tokens.append(services.sync_by_id(session.token_id))
         doomed = tokens.pop()
         conf.get_client().disable_token(doomed.smartpay_id)  # the local mirror still says active
+        self.declining = {
+            token.smartpay_id: ("decline", "soft_decline")[index % 2]
+            for index, token in enumerate(tokens[: round(len(tokens) * self.args.decline_share)])
+        }
+        for token_id, outcome in self.declining.items():
+            self.sim.control("POST", f"tokens/{token_id}/outcome", {"outcome": outcome})
         return tokens, doomed
 
     def start_worker(self) -> None:
@@ -303,8 +319,10 @@ class Chaos:
         orphans = [
             order["id"] for ref, orders in by_reference.items() if ref not in references for order in orders
         ]
-        lost, mismatched = [], []
+        lost, mismatched, declined_but_charged = [], [], []
         for charge in charges:
+            if charge.token_id in self.declining and charge.status == "succeeded":
+                declined_but_charged.append(charge.reference)
             orders = by_reference.get(charge.reference, [])
             if charge.status not in TERMINAL:
                 lost.append(charge.reference)
@@ -327,6 +345,9 @@ class Chaos:
             "orphans": len(orphans),
             "mismatched": len(mismatched),
             "unknown_after_reconcile": statuses.get("unknown", 0),
+            "declined_but_charged": len(declined_but_charged),
+            "declining_tokens": dict(Counter(self.declining.values())),
+            "charges_on_declining_tokens": sum(1 for c in charges if c.token_id in self.declining),
             "statuses": dict(sorted(statuses.items())),
             "post_orders": {
                 "requests": len(posts),
@@ -338,7 +359,14 @@ class Chaos:
             },
             "examples": {"lost": lost[:5], "mismatched": mismatched[:5], "orphans": orphans[:5]},
         }
-        result["ok"] = not (duplicates or lost or orphans or mismatched or result["unknown_after_reconcile"])
+        result["ok"] = not (
+            duplicates
+            or lost
+            or orphans
+            or mismatched
+            or declined_but_charged
+            or result["unknown_after_reconcile"]
+        )
         return result
 
     # --- tear-down ----------------------------------------------------------------------------
@@ -377,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         "fail_rate": args.fail_rate,
         "drop_rate": args.drop_rate,
         "duplicate_rate": args.duplicate_rate,
+        "decline_share": args.decline_share,
         "visibility_timeout": args.visibility_timeout,
         "client_retries": args.client_retries,
         "seed": args.seed,

@@ -50,7 +50,11 @@ def charge_status_for(order_status: str | None) -> str | None:
     """The charge status an order status settles, or ``None`` when it settles nothing yet."""
     if order_status in AUTHORIZED:
         return TokenChargeStatus.SUCCEEDED
-    if order_status == OrderStatus.REJECTED:
+    if order_status in (OrderStatus.REJECTED, OrderStatus.REQUIRES_AUTHORIZATION):
+        # A token order is decided when it is created: one left waiting for authorization was
+        # declined softly (nothing was charged).  Smartpay cannot cancel it (only requires_capture
+        # orders can be); it expires unless authorized, which nothing here asks for, so a retry
+        # of the period is a new order.
         return TokenChargeStatus.REJECTED
     if order_status == OrderStatus.FAILED:
         return TokenChargeStatus.FAILED
@@ -270,11 +274,6 @@ def record_order(
     by default this run's ``processing`` claim), so a stale run changes nothing.
     """
     new_status = charge_status_for(data.get("status"))
-    if new_status is None and data.get("status") == OrderStatus.REQUIRES_AUTHORIZATION:
-        # A token order left waiting for authorization was declined softly: nothing was charged.
-        # Smartpay cannot cancel it (only requires_capture orders can be); it expires unless
-        # authorized, which nothing here ever asks for, so the period's retry is a new order.
-        new_status = TokenChargeStatus.REJECTED
     guard = (
         expect
         if expect is not None
