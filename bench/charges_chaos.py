@@ -174,11 +174,16 @@ class Chaos:
         conf.get_client().disable_token(doomed.smartpay_id)  # the local mirror still says active
         self.declining = {
             token.smartpay_id: ("decline", "soft_decline")[index % 2]
-            for index, token in enumerate(tokens[: round(len(tokens) * self.args.decline_share)])
+            for index, token in enumerate(tokens[: self.declining_count(len(tokens))])
         }
         for token_id, outcome in self.declining.items():
             self.sim.control("POST", f"tokens/{token_id}/outcome", {"outcome": outcome})
         return tokens, doomed
+
+    def declining_count(self, tokens: int) -> int:
+        """How many tokens decline: the share, and at least one hard and one soft when it is not 0."""
+        share = self.args.decline_share
+        return 0 if share <= 0 else min(tokens - 1, max(2, round(tokens * share)))
 
     def start_worker(self) -> None:
         self.workers_started += 1
