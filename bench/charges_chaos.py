@@ -283,9 +283,12 @@ class Chaos:
             self.sim.control("POST", "clock/advance", {"seconds": 7 * 3600})
             later = timezone.now() + dt.timedelta(hours=7)
             passes.append(reconcile_charges(now=later, stale_after=0, lost_after=0))
+        dunning = self.dunning_phase(tokens, ids)
         support.stop_group(self.worker)
         self.worker = None
         result = self.verify(ids)
+        result["dunning"] = dunning
+        result["ok"] = bool(result["ok"] and dunning["ok"])
         result.update(
             workers_started=self.workers_started,
             kills=self.kills,
@@ -298,6 +301,66 @@ class Chaos:
             total_seconds=round(time.monotonic() - self.started, 2),
         )
         return result
+
+    def dunning_phase(self, tokens: list[Any], ids: list[int]) -> dict[str, Any]:
+        """One monthly schedule per token, charged through the workers: declined periods go
+        ``past_due``; then the soft-declining tokens approve again and two schedulers retry at
+        once while every retry's message is sent twice.  Every period is paid at most once."""
+        from django.utils import timezone
+
+        from django_smartpay.charging import charge_due_schedules, create_schedule
+        from django_smartpay.models import ChargeSchedule, TokenCharge
+        from django_smartpay.tasks import process_charge
+
+        start = timezone.now() - dt.timedelta(minutes=1)
+        schedules = {
+            create_schedule(
+                token, 2000, "JPY", interval="monthly", start_at=start, now=start, **support.CHARGE
+            ).pk: token.smartpay_id
+            for token in tokens
+        }
+        charge_due_schedules()
+        self.wait_settled(lambda: TokenCharge.objects.filter(schedule_id__in=schedules))
+        past_due = ChargeSchedule.objects.filter(pk__in=schedules, status="past_due").count()
+        for token_id, outcome in self.declining.items():
+            if outcome == "soft_decline":
+                self.sim.control("POST", f"tokens/{token_id}/outcome", {"outcome": "approve"})
+        later = timezone.now() + dt.timedelta(days=2)
+        runs = [threading.Thread(target=charge_due_schedules, kwargs={"now": later}) for _ in range(2)]
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join()
+        retries = list(
+            TokenCharge.objects.filter(schedule_id__in=schedules, period_attempt__gt=1).values_list(
+                "pk", flat=True
+            )
+        )
+        for charge_id in retries:
+            process_charge.delay(charge_id)  # the same message, delivered twice
+        self.wait_settled(lambda: TokenCharge.objects.filter(schedule_id__in=schedules))
+        charges = TokenCharge.objects.filter(schedule_id__in=schedules)
+        ids.extend(charges.values_list("pk", flat=True))
+        paid: Counter[tuple[int, Any]] = Counter(
+            charges.filter(status="succeeded").values_list("schedule_id", "period_date")
+        )
+        final = Counter(ChargeSchedule.objects.filter(pk__in=schedules).values_list("status", flat=True))
+        expected_active = sum(1 for t in schedules.values() if self.declining.get(t) != "decline")
+        return {
+            "schedules": len(schedules),
+            "past_due_after_first_run": past_due,
+            "retries": len(retries),
+            "periods_paid_twice": sum(1 for n in paid.values() if n > 1),
+            "final_statuses": dict(final),
+            "ok": max(paid.values(), default=0) <= 1
+            and final.get("active", 0) == expected_active
+            and past_due == len(self.declining),
+        }
+
+    def wait_settled(self, charges: Any) -> None:
+        deadline = time.monotonic() + 60
+        while charges().exclude(status__in=TERMINAL).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     # --- checking ---------------------------------------------------------------------------
 
@@ -326,7 +389,7 @@ class Chaos:
         ]
         lost, mismatched, declined_but_charged = [], [], []
         for charge in charges:
-            if charge.token_id in self.declining and charge.status == "succeeded":
+            if charge.token_id in self.declining and charge.status == "succeeded" and not charge.schedule_id:
                 declined_but_charged.append(charge.reference)
             orders = by_reference.get(charge.reference, [])
             if charge.status not in TERMINAL:
