@@ -19,6 +19,7 @@ from django_smartpay.charging import (
     retry_now,
     schedules_paused_by,
     update_schedule_token,
+    use_publisher,
 )
 from django_smartpay.charging.dunning import SOFT_DECLINE_CODE
 from django_smartpay.exceptions import SmartpayValidationError
@@ -286,3 +287,31 @@ def test_retry_days_setting_is_checked(settings):
     assert problems and problems[0].number == 20
     settings.SMARTPAY = {**settings.SMARTPAY, "DUNNING_RETRY_DAYS": [], "DUNNING_FINAL_STATUS": "gone"}
     assert [p.setting for p in conf.problems(settings.SMARTPAY)] == ["DUNNING_FINAL_STATUS"]
+
+
+def test_a_period_left_unpaid_by_a_disabled_token_is_charged_when_its_schedules_resume(
+    token, charge_kwargs, on_commit, shop, changes
+):
+    schedule = _due(token, charge_kwargs)
+    sent: list[int] = []
+    with use_publisher(sent.extend), on_commit():
+        charge_due_schedules()  # the charge is written; its message is not delivered yet
+        services.disable_token(token)
+    [never_sent] = _charges(schedule)
+    assert (never_sent.status, never_sent.error_code) == (TokenChargeStatus.FAILED, "token.disabled")
+    schedule.refresh_from_db()
+    assert (schedule.status, schedule.open_period_date) == ("paused", never_sent.period_date)
+    with on_commit():
+        services.enable_token(token)
+    with on_commit():
+        resume_token_schedules(token)
+    schedule.refresh_from_db()
+    assert (schedule.status, schedule.open_period_date) == (ACTIVE, None)
+    _, retry = _charges(schedule)
+    assert (retry.status, retry.period_attempt) == (TokenChargeStatus.SUCCEEDED, 2)
+    assert len(_authorized(shop, _charges(schedule))) == 1
+    assert changes == [
+        (ACTIVE, "paused", "token.disabled"),
+        ("paused", PAST_DUE, "schedule.resumed"),
+        (PAST_DUE, ACTIVE, "charge.succeeded"),
+    ]
