@@ -81,6 +81,7 @@ class Simulator:
 
     def __init__(self, *, seed: int | None = None, log: IO[str] | None = None) -> None:
         command = [sys.executable, "-m", "django_smartpay.simulator", "--host", "127.0.0.1", "--port", "0"]
+        command.append("--any-key")  # bench keys vary; the simulator answers unknown keys 401 otherwise
         if seed is not None:
             command += ["--seed", str(seed)]
         self.process = subprocess.Popen(

@@ -76,7 +76,7 @@ def measure(http: requests.Session, api_base: str, count: int) -> dict[str, Any]
 def in_process(count: int) -> dict[str, Any]:
     from django_smartpay.simulator import Simulator
 
-    sim = Simulator(seed=1)
+    sim = Simulator(seed=1, accept_any_key=True)
     with sim.session() as http:
         return measure(http, sim.api_base, count)
 
@@ -87,7 +87,16 @@ def loopback(count: int) -> dict[str, Any]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "django_smartpay.simulator", "--host", "127.0.0.1", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "django_smartpay.simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--any-key",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

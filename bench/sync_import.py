@@ -190,7 +190,7 @@ def main() -> None:
 
     from django_smartpay.simulator import Simulator
 
-    sim = Simulator()
+    sim = Simulator(keys=[SECRET_KEY])  # unknown keys get 401
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="smartpay-bench-") as directory:
         configure(directory, sim.api_base)

@@ -262,7 +262,7 @@ def main() -> None:
 
     from django_smartpay.simulator import Simulator
 
-    sim = Simulator()
+    sim = Simulator(keys=[SECRET_KEY])  # unknown keys get 401
     capture = Capture()
     sim.webhook_sender = capture
     postgres = bool(options.database_url)

@@ -175,9 +175,12 @@ def integer(
     return number
 
 
-def amount(p: Problems, field: str, value: object, *, required: bool = False) -> int | None:
-    """A non-negative integer amount in the smallest currency unit (JPY has no minor unit)."""
-    return integer(p, field, value, minimum=0, required=required)
+def amount(p: Problems, field: str, value: object, *, required: bool = False, minimum: int = 0) -> int | None:
+    """An integer amount of at least ``minimum`` in the smallest currency unit (JPY has no minor unit).
+
+    Captures and refunds pass ``minimum=1``: the official SDKs refuse an amount of 0 before sending.
+    """
+    return integer(p, field, value, minimum=minimum, required=required)
 
 
 def number(

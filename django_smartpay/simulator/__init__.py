@@ -3,11 +3,11 @@
 In-process::
 
     from django_smartpay.simulator import Simulator
-    sim = Simulator()                 # origin http://smartpay.simulator, API base sim.api_base
+    sim = Simulator(keys=["sk_test_anything"])  # unknown keys get 401, as from Smartpay
     http = sim.session()              # requests.Session routed to the WSGI app, no sockets
     http.get(sim.api_base + "/orders", headers={"Authorization": "Basic sk_test_anything"})
 
-As a server: ``python -m django_smartpay.simulator --port 8765`` (see :mod:`.server`).
+As a server: ``python -m django_smartpay.simulator --port 8765 --key sk_test_…`` (see :mod:`.server`).
 
 It follows the project's ``spec/smartpay-api.md``, including every decision of its §11.  Where the
 spec left a question open, the simulator decides as follows (details in the named module):
@@ -15,9 +15,10 @@ spec left a question open, the simulator decides as follows (details in the name
 * Creates answer 200.  Unset optional scalar fields are omitted from objects (as in the official
   fixtures); arrays and ``metadata`` are always present.  Unknown body fields are dropped, never
   stored.  (:mod:`.validation`)
-* A standard checkout ``amount`` must equal Σ(sign·amount·quantity) + ``feeAmount``, else 400
-  ``request.invalid``; item ``currency`` is required; token orders are not checked that way.
-  (:mod:`.resources.checkout_sessions`)
+* A checkout ``amount`` need not equal Σ(sign·amount·quantity) + ``feeAmount`` unless
+  ``strict_amounts``; item ``currency`` is required. (:mod:`.resources.checkout_sessions`)
+* Unknown secret keys get 401 (``keys=``, ``register_key``, ``accept_any_key``); declines on demand
+  (:mod:`.outcomes`); only HTTP 200 ends a webhook delivery (:mod:`.delivery`).
 * Cancelling an already ``canceled`` order returns it unchanged (200); the 7-day expiry of an
   order emits ``order.canceled``; authorizing a decided order is 409 ``order.cannot-authorize``.
   (:mod:`.resources.orders`)

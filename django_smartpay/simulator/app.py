@@ -41,6 +41,8 @@ READ_TIMEOUT_KEY = "smartpay_simulator.read_timeout"
 _BASIC = re.compile(r"^(?i:basic) (sk_(?:test|live)_[0-9A-Za-z]+)$")
 
 BASIC, BEARER, NONE = "basic", "bearer", "none"
+#: Path starts under which the shopper (Bearer/no-auth) endpoints are also served without ``/v1``.
+SHOPPER_ROOTS = ("/consumers/", "/orders/", "/tokens/")
 
 #: (path template, method, handler, auth).  ``{id}`` is a path parameter.
 ROUTES: list[tuple[str, str, Callable[..., Any], str]] = [
@@ -182,11 +184,23 @@ class Application:
                 return checkout_page.handle(self.sim, environ, method, path)
             if path == "/_simulator" or path.startswith("/_simulator/"):
                 return control.handle(self.sim, environ, method, path)
+            if path.startswith(SHOPPER_ROOTS):
+                return self.shopper_at_root(environ, method, path)
             raise route_not_found(method, path)
         except ApiError as error:
             return Response.error(error)
         except Exception as exc:  # a simulator bug: answer like a server would, keep serving
             return Response.error(ApiError(500, "internal.error", f"{type(exc).__name__}: {exc}"))
+
+    def shopper_at_root(self, environ: dict[str, Any], method: str, path: str) -> Response:
+        """The shopper test endpoints at the host root too (the PHP SDK's harness posts there, §11)."""
+        try:
+            _, auth, _ = self.router.match(method, "/v1" + path)
+        except ApiError:
+            raise route_not_found(method, path) from None
+        if auth == BASIC:  # the merchant API lives under /v1 only
+            raise route_not_found(method, path)
+        return self.api(environ, method, "/v1" + path)
 
     def api(self, environ: dict[str, Any], method: str, path: str) -> Response:
         sim = self.sim
@@ -223,7 +237,7 @@ class Application:
         account = None
         if auth == BASIC:
             match = _BASIC.match(environ.get("HTTP_AUTHORIZATION", ""))
-            if match is None:
+            if match is None or not sim.knows_key(match.group(1)):
                 return self._logged(Response.unauthorized(), method, path, key, None)
             account = sim.store.account(match.group(1))
         elif auth == BEARER:

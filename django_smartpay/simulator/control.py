@@ -4,7 +4,9 @@ It never shows a key or a secret in full: accounts appear as labels (``acct_test
 :func:`.store.account_label`) and signing secrets masked, and nothing is searched by a secret.
 
 =========================================================  ==========================================
-``POST /_simulator/reset``                                 wipe all state
+``POST /_simulator/reset``                                 wipe all state (registered keys stay)
+``POST /_simulator/keys``                                  ``{"secretKey": "sk_test_…"}``: answer that key
+                                                           (unknown keys get 401); returns its label
 ``GET|POST|DELETE /_simulator/faults``                     list / add (body: the ``faults.add`` keyword
                                                            arguments) / clear fault rules
 ``DELETE /_simulator/faults/{id}``                         remove one rule
@@ -164,6 +166,12 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
         case ("POST", "reset"):
             sim.reset()
             return Response.json(200, {"reset": True})
+        case ("POST", "keys"):
+            try:
+                label = sim.register_key(_body(environ).get("secretKey"))  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise invalid([str(exc)]) from None
+            return Response.json(200, {"account": label})
         case ("GET", "faults"):
             return Response.json(200, {"data": sim.faults.rules()})
         case ("POST", "faults"):

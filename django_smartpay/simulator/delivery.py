@@ -1,11 +1,13 @@
 """Webhook delivery: signed POSTs, retries on the §11 schedule, and a log of every attempt.
 
-Each attempt is signed afresh: ``Smartpay-Signature-Timestamp`` is the simulator clock in ms at
-that attempt and ``Smartpay-Signature`` is the lowercase hex HMAC-SHA256 of ``"<ts>.<body>"``
-keyed with the base62-decoded ``signingSecret`` (spec §7.2, §11).  Anything but a 2xx, or an
-exception from the sender, is a failure; attempt *n* is due ``SCHEDULE[n]`` seconds (divided by
-the speed factor) after the event.  After the last scheduled attempt the delivery is ``failed``.
-A delivery whose endpoint was deleted or deactivated in the meantime fails without a request.
+``Smartpay-Signature`` is the lowercase hex HMAC-SHA256 of ``"<ts>.<body>"`` keyed with the
+base62-decoded ``signingSecret`` (spec §7.2, §11).  Whether Smartpay re-signs a retry is not known,
+so ``sim.webhook_timestamps`` chooses: ``"fresh"`` (default) signs each attempt with the clock at
+that attempt; ``"original"`` resends the first attempt's timestamp and signature.  Only HTTP 200
+is a success (any other status, 2xx included, or an exception from the sender is a failure, as
+Smartpay's docs say); attempt *n* is due ``SCHEDULE[n]`` seconds (divided by the speed factor)
+after the event, then the delivery is ``failed``.  A delivery whose endpoint was deleted or
+deactivated in the meantime fails without a request.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 #: Seconds after the event at which attempts 1…6 are due (spec §11).
 SCHEDULE = (0, 5, 30, 120, 600, 3600)
 TIMEOUT_SECONDS = 10
+#: ``Simulator.webhook_timestamps`` values: sign each attempt afresh, or resend the first signature.
+FRESH, ORIGINAL = "fresh", "original"
+TIMESTAMP_MODES = (FRESH, ORIGINAL)
 
 Sender = Callable[[str, dict[str, str], bytes], int]
 
@@ -55,6 +60,7 @@ class Delivery:
         "in_flight",
         "next_at",
         "scheduled",
+        "signed",
         "status",
     )
 
@@ -79,6 +85,8 @@ class Delivery:
         self.scheduled = 0
         self.in_flight = False
         self.attempts: list[dict[str, Any]] = []
+        #: (timestamp, signature) of the first attempt that sent a request
+        self.signed: tuple[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -167,22 +175,27 @@ class Deliveries:
             inactive = endpoint is not None and not endpoint["active"]
             url = endpoint["url"] if endpoint else ""
             secret = endpoint["signingSecret"] if endpoint else ""
-        timestamp = str(sim.clock.now_ms())
+        now = str(sim.clock.now_ms())
+        timestamp, signature = now, ""
         status: int | None = None
         error: str | None = None
         if gone or inactive:
             error = "endpoint deleted" if gone else "endpoint inactive"
         else:
+            with self._lock:
+                if item.signed is None or sim.webhook_timestamps != ORIGINAL:
+                    item.signed = (now, sign(secret, now, item.body))
+                timestamp, signature = item.signed
             headers = {
                 "Content-Type": "application/json",
-                "Smartpay-Signature": sign(secret, timestamp, item.body),
+                "Smartpay-Signature": signature,
                 "Smartpay-Signature-Timestamp": timestamp,
                 "Smartpay-Event-Id": item.event_id,
                 "Smartpay-Subscription-Id": item.endpoint_id,
             }
             try:
                 status = int(sim.webhook_sender(url, headers, item.body))
-                if not 200 <= status < 300:
+                if status != 200:
                     error = f"HTTP {status}"
             except Exception as exc:  # the receiver's failure is data for the log, not ours
                 error = redact(f"{type(exc).__name__}: {exc}")
@@ -196,7 +209,8 @@ class Deliveries:
                 "url": redact(url),  # credentials in an endpoint URL are not shown
                 "attempt": len(item.attempts) + 1,
                 "manual": manual,
-                "time": int(timestamp),
+                "time": int(now),
+                "signatureTimestamp": int(timestamp) if signature else None,
                 "status": status,
                 "ok": ok,
                 "error": error,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import ipaddress
+import os
 import re
 import signal
 import socket
@@ -22,7 +23,7 @@ from urllib.parse import unquote
 
 from .inputs import MAX_BODY_BYTES
 from .render import dumps
-from .simulator import Simulator
+from .simulator import SECRET_KEY_PATTERN, Simulator
 
 #: Seconds one request (request line, headers and body) may take to arrive.
 REQUEST_TIMEOUT = 10.0
@@ -372,7 +373,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--seed", type=int, default=None, help="seed for ids, secrets and fault probabilities"
     )
+    parser.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        help="secret key to answer (repeatable; also $SMARTPAY_SECRET_KEY); other keys get 401",
+    )
+    parser.add_argument(
+        "--any-key", action="store_true", help="answer every well-formed sk_test_/sk_live_ key"
+    )
+    parser.add_argument(
+        "--strict-amounts",
+        action="store_true",
+        help="refuse a checkout amount other than the items plus the shipping fee",
+    )
+    parser.add_argument(
+        "--webhook-timestamps",
+        choices=("fresh", "original"),
+        default="fresh",
+        help="sign each webhook retry afresh (default) or resend the first signature and timestamp",
+    )
     args = parser.parse_args(argv)
+    bad_keys = [key for key in _keys(args.key) if not SECRET_KEY_PATTERN.fullmatch(key)]
+    if bad_keys:
+        parser.error("--key takes secret keys like sk_test_… (and so does $SMARTPAY_SECRET_KEY)")
     if args.webhook_speed <= 0:
         parser.error("--webhook-speed must be positive")
     if args.latency < 0:
@@ -384,6 +408,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     except ValueError as exc:
         parser.error(str(exc))
     return args
+
+
+def _keys(given: list[str]) -> list[str]:
+    """``--key`` values, plus ``$SMARTPAY_SECRET_KEY`` when it is set (as the demo's settings read it)."""
+    from_env = os.environ.get("SMARTPAY_SECRET_KEY")
+    return [*given, from_env] if from_env else list(given)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
         max_connections=args.max_connections,
         webhook_speed=args.webhook_speed,
         seed=args.seed,
+        keys=_keys(args.key),
+        accept_any_key=args.any_key,
+        webhook_timestamps=args.webhook_timestamps,
+        strict_amounts=args.strict_amounts,
     )
     sim = server.sim
     for fault in args.fault:
@@ -414,6 +448,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Smartpay simulator: origin {server.origin} (checkout pages /checkout/…, control API /_simulator/)"
     )
+    if not args.any_key and not _keys(args.key):
+        print(
+            "No key registered: every request gets 401 until one is (--key, $SMARTPAY_SECRET_KEY, "
+            "POST /_simulator/keys)",
+            file=sys.stderr,
+        )
     print(f"Smartpay simulator ready at {server.api_base}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -2,11 +2,12 @@
 
 .. code-block:: python
 
-    sim = Simulator()                      # origin http://smartpay.simulator
+    sim = Simulator(keys=["sk_test_x"])    # origin http://smartpay.simulator
     http = sim.session()                   # requests.Session routed to the WSGI app in-process
     http.post(sim.api_base + "/coupons", json={...}, headers={"Authorization": "Basic sk_test_x"})
 
-Every well-formed ``sk_test_…``/``sk_live_…`` key is an account of its own.  Webhooks go through
+Every registered ``sk_test_…``/``sk_live_…`` key (``keys=``, :meth:`register_key`) is an account
+of its own; any other key gets 401 unless ``accept_any_key``.  Webhooks go through
 ``sim.webhook_sender(url, headers, body) -> status``; with ``auto_deliver_webhooks`` they are sent
 right after the request that caused them, failed ones again by :meth:`deliver_webhooks` once the
 clock says they are due.
@@ -15,7 +16,9 @@ clock says they are due.
 from __future__ import annotations
 
 import copy
+import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import requests
@@ -36,6 +39,7 @@ from .resources import orders, tokens
 from .store import Store, account_label
 
 DEFAULT_ORIGIN = SIMULATOR_ORIGIN
+SECRET_KEY_PATTERN = re.compile(r"sk_(?:test|live)_[0-9A-Za-z]+")
 
 
 class Simulator:
@@ -47,9 +51,23 @@ class Simulator:
         webhook_speed: float = 1.0,
         seed: int | None = None,
         auto_deliver_webhooks: bool = True,
+        webhook_timestamps: str = delivery.FRESH,
+        keys: Iterable[str] = (),
+        accept_any_key: bool = False,
+        strict_amounts: bool = False,
     ) -> None:
         if webhook_speed <= 0:
             raise ValueError("webhook_speed must be positive")
+        if webhook_timestamps not in delivery.TIMESTAMP_MODES:
+            raise ValueError("webhook_timestamps must be 'fresh' or 'original'")
+        #: ``"fresh"``: each delivery attempt is signed with the time of that attempt;
+        #: ``"original"``: retries resend the first attempt's timestamp and signature.
+        self.webhook_timestamps = webhook_timestamps
+        #: answer every well-formed key (each one an account of its own) instead of 401 for unknown ones
+        self.accept_any_key = accept_any_key
+        #: refuse a checkout ``amount`` other than items + shipping fee (not a documented Smartpay rule)
+        self.strict_amounts = strict_amounts
+        self._keys: set[str] = set()
         self.origin = origin.rstrip("/")
         self.webhook_speed = float(webhook_speed)
         self.seed = seed
@@ -68,6 +86,8 @@ class Simulator:
         #: key of the HMAC that signs checkout URLs (fixed for the simulator's lifetime)
         self.url_key = self.store.random_bytes(32)
         self.app = Application(self)
+        for key in keys:
+            self.register_key(key)
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -93,6 +113,24 @@ class Simulator:
         session = requests.Session()
         session.trust_env = False
         return self.mount(session)
+
+    # --- API keys ---------------------------------------------------------------------------
+
+    def register_key(self, secret_key: str) -> str:
+        """Let ``secret_key`` in (unknown keys get 401, as from Smartpay); return its account label.
+
+        Registered keys survive :meth:`reset`.  ``ValueError`` for a key that is not ``sk_test_…``
+        or ``sk_live_…``.
+        """
+        if not isinstance(secret_key, str) or not SECRET_KEY_PATTERN.fullmatch(secret_key):
+            raise ValueError("a secret key looks like sk_test_… or sk_live_… (base62 characters)")
+        with self.store.lock:
+            self._keys.add(secret_key)
+        return account_label(secret_key)
+
+    def knows_key(self, secret_key: str) -> bool:
+        """Whether requests with ``secret_key`` are answered (registered, or ``accept_any_key``)."""
+        return self.accept_any_key or secret_key in self._keys
 
     # --- state ----------------------------------------------------------------------------
 

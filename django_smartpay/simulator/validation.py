@@ -308,11 +308,20 @@ def shipping_info(check: Checker, data: dict[str, Any]) -> dict[str, Any] | None
     return result
 
 
+#: Loose ``customerInfo`` names the seed guides' own examples send, and their canonical names.
+CUSTOMER_ALIASES = {"email": "emailAddress", "phone": "phoneNumber", "gender": "legalGender"}
+
+
 def customer_info(check: Checker, data: dict[str, Any], *, required: bool) -> dict[str, Any] | None:
-    """Canonical names only: the loose aliases ``email``/``phone``/``gender`` are ignored (§11)."""
+    """Stored under canonical names; the aliases ``email``/``phone``/``gender`` count when the canonical
+    name is absent (§11: the guides' examples send ``email`` and Smartpay evidently accepts it)."""
     raw = check.obj(data, "customerInfo", required=required)
     if raw is None:
         return None
+    raw = dict(raw)
+    for alias, name in CUSTOMER_ALIASES.items():
+        if raw.get(name) is None and raw.get(alias) is not None:
+            raw[name] = raw[alias]
     result: dict[str, Any] = {}
     _put(result, "accountAge", check.integer(raw, "accountAge", "customerInfo", maximum=MAX_INTEGER))
     for name in _CUSTOMER_STRINGS:

@@ -16,7 +16,10 @@ Fixtures
     retries) and :func:`django_smartpay.conf.get_client` talks to it, so
     ``services.*`` work unchanged.  Webhooks it sends are answered 200 without
     leaving the process, unless ``smartpay_webhook_endpoint`` is used.  It is
-    the :class:`~django_smartpay.simulator.Simulator` itself: decline token
+    the :class:`~django_smartpay.simulator.Simulator` itself.  It answers
+    ``SECRET_KEY`` (and the project's own ``SMARTPAY["SECRET_KEY"]``); other keys
+    get 401 as from Smartpay unless registered with
+    ``smartpay_simulator.register_key(key)``.  Decline token
     charges with ``smartpay_simulator.set_token_outcome(token_id, "decline",
     count=1)`` (outcomes ``approve``, ``decline``, ``soft_decline``,
     ``unusable``), checkout orders with ``set_order_outcome`` or
@@ -78,7 +81,10 @@ def smartpay_simulator(settings: Any, smartpay_requests: list[tuple[str, str]]) 
     from django_smartpay import conf
     from django_smartpay.simulator import Simulator
 
-    sim = Simulator()
+    previous_key = _smartpay_settings(settings).get("SECRET_KEY")
+    sim = Simulator(keys=[SECRET_KEY])
+    if isinstance(previous_key, str) and previous_key.startswith(("sk_test_", "sk_live_")):
+        sim.register_key(previous_key)  # the project's own test key answers too
     sim.webhook_sender = lambda url, headers, body: 200
     session = sim.session()
 

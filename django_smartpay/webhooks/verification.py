@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -122,8 +123,11 @@ def read_headers(request: HttpRequest) -> SignedHeaders:
     return headers
 
 
-def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: float) -> None:
-    """Raise a 400 error unless one of ``secrets`` signed ``body`` within ``tolerance`` seconds."""
+def verify_signature(
+    body: bytes, headers: SignedHeaders, secrets: list[str], tolerance: float | None
+) -> None:
+    """Raise a 400 error unless one of ``secrets`` signed ``body`` (within ``tolerance`` seconds unless
+    ``None``: the view checks the time afterwards with :func:`check_timestamp`, knowing the event)."""
     try:
         verify_webhook(
             body,
@@ -142,6 +146,46 @@ def verify_signature(body: bytes, headers: SignedHeaders, secrets: list[str], to
         raise SmartpayConfigurationError(
             'A webhook signing secret (SMARTPAY["WEBHOOK_SECRETS"] or a WebhookEndpoint row) is not base62.'
         ) from None
+
+
+#: How old a signature timestamp may be on an event this receiver has never seen (seconds).  Longer
+#: than any retry schedule (§11 ends at 1 h); ``prune --older-than`` must keep events longer than this.
+REDELIVERY_WINDOW = 3 * 24 * 3600
+
+
+def check_timestamp(
+    timestamp: str,
+    stored_status: str | None,
+    tolerance: float,
+    *,
+    window: float = REDELIVERY_WINDOW,
+    now_ms: int | None = None,
+) -> None:
+    """Refuse a verified delivery whose time cannot be right for what is stored of its event.
+
+    Whether Smartpay re-signs a retry or resends the first timestamp is unknown (§11), so an
+    older timestamp is accepted when accepting it cannot apply anything twice:
+
+    * within ``tolerance`` (past or future): always;
+    * further in the future: never (``webhook.timestamp-in-future``);
+    * older, and the event is stored: accepted whatever its age.  Not applied yet (its first
+      deliveries failed): this retry applies it.  Applied: exactly-once by event id answers it
+      as a duplicate, so a replay is harmless and Smartpay stops retrying;
+    * older, and the event is new: accepted within ``window`` (its first deliveries may never
+      have reached us), refused beyond (``webhook.timestamp-too-old``): it may be the replay of
+      an event pruned from the table, whose handlers would run again.
+    """
+    stamp = int(timestamp)  # verify_webhook has checked it is digits only
+    sent_ms = stamp * 1000 if stamp < 10**11 else stamp  # seconds below 10**11, as the client reads it
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    age_ms = now - sent_ms
+    if -age_ms > tolerance * 1000:
+        code = errors.FUTURE_TIMESTAMP
+    elif age_ms <= tolerance * 1000 or stored_status is not None or age_ms <= window * 1000:
+        return
+    else:
+        code = errors.STALE_TIMESTAMP
+    raise errors.WebhookRequestError(400, code, errors.SIGNATURE_MESSAGES[code])
 
 
 # --- the body -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django_smartpay import conf
 
 from . import applying, errors
 from .network import client_address
-from .verification import SignedHeaders, parse, read_headers, verify_signature
+from .verification import SignedHeaders, check_timestamp, parse, read_headers, verify_signature
 
 logger = logging.getLogger("django_smartpay.webhooks")
 
@@ -88,13 +88,15 @@ def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
     refused: errors.WebhookRequestError | None = None
     if secrets:
         try:
-            verify_signature(body, headers, secrets, tolerance)
+            verify_signature(body, headers, secrets, None)
         except errors.WebhookRequestError as exc:
             if exc.code != errors.INVALID_SIGNATURE:
                 raise
             refused = exc
         else:
-            return applying.stored_event(headers.event_id)
+            stored = applying.stored_event(headers.event_id)
+            check_timestamp(headers.timestamp, stored.status if stored else None, tolerance)
+            return stored
     found = applying.endpoint_secret(headers.subscription_id, headers.event_id)
     if found is None or not found[0]:
         raise refused or errors.WebhookRequestError(
@@ -102,7 +104,8 @@ def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
             errors.UNKNOWN_SUBSCRIPTION,
             _("No signing secret is configured for this Smartpay-Subscription-Id."),
         )
-    verify_signature(body, headers, [found[0]], tolerance)
+    verify_signature(body, headers, [found[0]], None)
+    check_timestamp(headers.timestamp, found[1].status if found[1] else None, tolerance)
     return found[1]
 
 

@@ -86,6 +86,9 @@ CASES = [
     # required arguments
     ("payment_order", capture(order=None), "order is required"),
     ("payment_amount", capture(amount=None), "amount is required"),
+    # the official SDKs refuse a capture or refund of 0 before sending (spec, later findings)
+    ("payment_amount_zero", capture(amount=0), "amount must be at least 1"),
+    ("refund_amount_zero", refund(amount=0), "amount must be at least 1"),
     ("payment_currency", capture(currency=None), "currency is required"),
     ("refund_reason", refund(reason=None), "reason is required"),
     ("webhook_url", lambda c: c.create_webhook_endpoint(), "url is required"),
@@ -165,7 +168,7 @@ CASES = [
     ("legal_gender", checkout(customerInfo={"gender": "x"}), "customerInfo.legalGender must be one of"),
     ("expand", lambda c: c.get_order(ORDER_ID, expand="yes"), "expand must be one of all, no"),
     # amounts and integers
-    ("amount_negative", capture(amount=-1), "amount must be at least 0"),
+    ("amount_negative", capture(amount=-1), "amount must be at least 1"),
     ("amount_bool", capture(amount=True), "amount must be an integer, not bool"),
     ("amount_float", capture(amount=100.0), "amount must be an integer, not float"),
     (

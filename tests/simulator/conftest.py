@@ -31,7 +31,11 @@ ADDRESS = {
 class Api:
     """A requests session bound to one secret key and the simulator's ``/v1`` base."""
 
-    def __init__(self, sim: Simulator, http: requests.Session, key: str = SECRET_KEY) -> None:
+    def __init__(
+        self, sim: Simulator, http: requests.Session, key: str = SECRET_KEY, *, register: bool = True
+    ) -> None:
+        if register:
+            sim.register_key(key)  # the simulator answers only keys it knows, as Smartpay does
         self.sim = sim
         self.http = http
         self.key = key
@@ -60,8 +64,9 @@ class Api:
         assert response.status_code == status, response.text
         return response.json() if response.content else None
 
-    def as_key(self, key: str) -> Api:
-        return Api(self.sim, self.http, key)
+    def as_key(self, key: str, *, register: bool = True) -> Api:
+        """The same simulator seen with another key (registered first unless ``register=False``)."""
+        return Api(self.sim, self.http, key, register=register)
 
 
 @dataclass
@@ -81,7 +86,7 @@ class Inbox:
 
 @pytest.fixture
 def sim() -> Simulator:
-    return Simulator(seed=1234)
+    return Simulator(seed=1234, keys=[SECRET_KEY])
 
 
 @pytest.fixture
@@ -170,6 +175,7 @@ class ServerProcess:
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+            "SMARTPAY_SECRET_KEY": SECRET_KEY,
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "django_smartpay.simulator", "--host", "127.0.0.1", "--port", "0", *args],

@@ -136,3 +136,42 @@ def test_expand_all_versus_ids(api: Api) -> None:
     listed = api.ok("GET", "/orders?expand=all")["data"][0]
     assert listed["lineItems"][0]["object"] == "lineItem"
     assert isinstance(api.ok("GET", "/orders")["data"][0]["lineItems"][0], str)
+
+
+def test_an_unknown_key_gets_401_until_it_is_registered(api: Api) -> None:
+    stranger = api.as_key("sk_test_typoInSettings0001", register=False)
+    response = stranger.get("/orders")
+    assert response.status_code == 401 and response.json() == UNAUTHORIZED
+    control = api.http.post(api.sim.origin + "/_simulator/keys", json={"secretKey": stranger.key})
+    assert control.json() == {"account": api.sim.account_label(stranger.key)}
+    assert stranger.key not in control.text
+    assert stranger.get("/orders").status_code == 200
+    bad = api.http.post(api.sim.origin + "/_simulator/keys", json={"secretKey": "pk_test_nope"})
+    assert bad.status_code == 400
+    api.sim.reset()
+    assert stranger.get("/orders").status_code == 200  # registered keys survive a reset
+    anyone = api.as_key("sk_test_whoever", register=False)
+    api.sim.accept_any_key = True
+    assert anyone.get("/orders").status_code == 200
+
+
+def test_shopper_endpoints_are_also_served_at_the_host_root(api: Api) -> None:
+    login = api.http.post(
+        api.sim.origin + "/consumers/auth/login",
+        json={"emailAddress": "a@example.jp", "password": "password"},
+    )
+    assert login.status_code == 200
+    bearer = {"Authorization": "Bearer " + login.json()["accessToken"]}
+    session = api.ok("POST", "/checkout-sessions", session_payload())
+    authorized = api.http.post(
+        api.sim.origin + f"/orders/{session['order']['id']}/authorizations",
+        json={"paymentMethod": "pm_test_visaApproved"},
+        headers=bearer,
+    )
+    assert authorized.status_code == 200 and authorized.json()["status"] == "succeeded"
+    merchant = api.http.get(api.sim.origin + "/orders", headers={"Authorization": f"Basic {api.key}"})
+    assert merchant.status_code == 404  # the merchant API is under /v1 only
+    order = api.http.get(
+        api.sim.origin + f"/orders/{session['order']['id']}", headers={"Authorization": f"Basic {api.key}"}
+    )
+    assert order.status_code == 404

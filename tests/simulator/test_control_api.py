@@ -92,7 +92,7 @@ def test_plain_wsgi_call_and_delivery_on_close(sim: Simulator) -> None:
 
     received = []
     sim.webhook_sender = lambda url, headers, body: received.append(url) or 200
-    key = "sk_test_wsgiCaller"
+    key = sim.register_key("sk_test_wsgiCaller") and "sk_test_wsgiCaller"
 
     def call(method: str, path: str, body: bytes = b"") -> tuple[str, bytes]:
         environ: dict = {}

@@ -189,3 +189,15 @@ def test_capture_line_items_must_belong_to_the_order(api: Api) -> None:
         "/payments", {"order": order["id"], "amount": 10, "currency": "JPY", "lineItems": ["li_test_x"]}
     )
     assert bad.status_code == 400 and bad.json()["errorCode"] == "request.invalid"
+
+
+def test_capture_and_refund_of_zero_are_refused(api: Api) -> None:
+    order = authorized_order(api, 1000, "manual")
+    zero = api.post("/payments", {"order": order["id"], "amount": 0, "currency": "JPY"})
+    assert zero.status_code == 400 and zero.json()["errorCode"] == "request.invalid"
+    assert zero.json()["details"] == ["amount must be at least 1"]
+    payment = api.ok("POST", "/payments", {"order": order["id"], "amount": 1000, "currency": "JPY"})
+    refund = api.post(
+        "/refunds", {"payment": payment["id"], "amount": 0, "currency": "JPY", "reason": "fraudulent"}
+    )
+    assert refund.status_code == 400 and refund.json()["details"] == ["amount must be at least 1"]

@@ -12,9 +12,9 @@ import requests
 
 from django_smartpay.client import base62
 
-from .conftest import ServerProcess
+from .conftest import SECRET_KEY, ServerProcess
 
-KEY = {"Authorization": "Basic sk_test_serverProcess01"}
+KEY = {"Authorization": f"Basic {SECRET_KEY}"}  # registered through $SMARTPAY_SECRET_KEY
 COUPON = {"name": "x", "discountType": "percentage", "discountPercentage": 5}
 
 

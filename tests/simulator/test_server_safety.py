@@ -28,7 +28,9 @@ KEY = "Basic sk_test_serverSafety01"
 
 @pytest.fixture
 def server():
-    with RunningServer(max_body_bytes=1000, request_timeout=1.0, max_connections=6) as running:
+    with RunningServer(
+        max_body_bytes=1000, request_timeout=1.0, max_connections=6, keys=["sk_test_serverSafety01"]
+    ) as running:
         yield running
 
 

@@ -79,17 +79,37 @@ def test_items_need_a_product_and_valid_fields(api: Api) -> None:
     assert "items[0].kind must be one of: product, discount, tax" in listed
 
 
-def test_amount_must_match_items_and_fee(api: Api) -> None:
+def test_amount_may_differ_from_items_and_fee_unless_strict(api: Api) -> None:
     payload = session_payload(
         1250,
         items=[item(amount=1000), item("割引", 100, kind="discount"), item("消費税", 250, kind="tax")],
         shippingInfo={"address": ADDRESS, "feeAmount": 100},
     )
     assert api.post("/checkout-sessions", payload).status_code == 200
+    payload["amount"] = 1100  # a grand total after a cart discount that is not an item (Magento)
+    assert api.ok("POST", "/checkout-sessions", payload)["order"]["amount"] == 1100
+    api.sim.strict_amounts = True
     payload["amount"] = 1300
     assert details(api.post("/checkout-sessions", payload)) == [
         "amount (1300) must equal the sum of the items and the shipping fee (1250)"
     ]
+
+
+def test_customer_aliases_are_stored_under_canonical_names(api: Api) -> None:
+    payload = session_payload(customerInfo={"email": "taro@example.jp", "phone": "+818000000000"})
+    payload["customerInfo"]["gender"] = "male"
+    stored = api.ok("POST", "/checkout-sessions", payload)["customerInfo"]
+    assert stored == {
+        "emailAddress": "taro@example.jp",
+        "phoneNumber": "+818000000000",
+        "legalGender": "male",
+    }
+    both = session_payload(customerInfo={"email": "alias@example.jp", "emailAddress": "canonical@example.jp"})
+    assert api.ok("POST", "/checkout-sessions", both)["customerInfo"] == {
+        "emailAddress": "canonical@example.jp"
+    }
+    refused = api.post("/checkout-sessions", session_payload(customerInfo={"gender": "robot"}))
+    assert refused.status_code == 400
 
 
 def test_quantity_defaults_to_one_and_lowercase_codes_are_accepted(api: Api) -> None:
@@ -112,7 +132,8 @@ def test_nulls_and_unknown_fields_are_ignored(api: Api) -> None:
     )
     payload["items"][0]["brand"] = None
     session = api.ok("POST", "/checkout-sessions?dev-lang=python&sdk-version=0.8.1", payload)
-    assert session["customerInfo"] == {}
+    # loose aliases are accepted and stored canonically (§11, revised); a null canonical name is absent
+    assert session["customerInfo"] == {"emailAddress": "alias@example.jp", "legalGender": "male"}
     assert "promotionCode" not in session and "tokenType" not in session
     assert session["order"]["metadata"] == {} and "description" not in session["order"]
 

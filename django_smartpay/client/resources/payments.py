@@ -33,7 +33,7 @@ class PaymentsMixin(ResourceBase):
         p = v.Problems("create_payment")
         body = payloads.build_body(
             order=v.object_id(p, "order", order, "order"),
-            amount=v.amount(p, "amount", amount, required=True),
+            amount=v.amount(p, "amount", amount, required=True, minimum=1),
             currency=v.currency(p, "currency", currency, required=True),
             cancel_remainder=v.choice(p, "cancel_remainder", cancel_remainder, constants.CANCEL_REMAINDERS),
             line_items=v.string_list(p, "line_items", line_items),

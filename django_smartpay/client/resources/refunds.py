@@ -33,7 +33,7 @@ class RefundsMixin(ResourceBase):
         p = v.Problems("create_refund")
         body = payloads.build_body(
             payment=v.object_id(p, "payment", payment, "payment"),
-            amount=v.amount(p, "amount", amount, required=True),
+            amount=v.amount(p, "amount", amount, required=True, minimum=1),
             currency=v.currency(p, "currency", currency, required=True),
             reason=v.choice(p, "reason", reason, constants.REFUND_REASONS, required=True),
             line_items=v.string_list(p, "line_items", line_items),

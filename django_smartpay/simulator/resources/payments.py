@@ -34,7 +34,7 @@ def create(ctx: Ctx, call: Call) -> tuple[int, Any]:
     check = Checker()
     body = check.body_object(call.body)
     order_id = check.string(body, "order", required=True)
-    amount = check.integer(body, "amount", required=True)
+    amount = check.integer(body, "amount", required=True, minimum=1)
     check.currency(body)
     cancel_remainder = check.string(body, "cancelRemainder", choices=CANCEL_REMAINDER) or "automatic"
     extra = descriptive(check, body)

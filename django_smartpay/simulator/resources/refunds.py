@@ -22,7 +22,7 @@ def create(ctx: Ctx, call: Call) -> tuple[int, Any]:
     check = Checker()
     body = check.body_object(call.body)
     payment_id = check.string(body, "payment", required=True)
-    amount = check.integer(body, "amount", required=True)
+    amount = check.integer(body, "amount", required=True, minimum=1)
     check.currency(body)
     reason = check.string(body, "reason", required=True, choices=REASONS)
     fields = descriptive(check, body, REFUND_LIMITS)

@@ -8,6 +8,7 @@ and runs Django's development server until Ctrl+C (or SIGTERM), then stops the s
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -101,12 +102,19 @@ class Command(BaseCommand):
     def _simulator(self) -> Iterator[str]:
         host, port = settings.SIMULATOR_HOST, settings.SIMULATOR_PORT
         api_base = settings.SMARTPAY["API_BASE"]
+        secret_key = settings.SMARTPAY["SECRET_KEY"]
         if _answers(api_base):
             self.stdout.write(f"Using the Smartpay simulator already running at {api_base}")
+            # The simulator answers only keys it knows (401 otherwise, as Smartpay): register ours.
+            origin = api_base.rsplit("/v1", 1)[0]
+            requests.post(f"{origin}/_simulator/keys", json={"secretKey": secret_key}, timeout=5)
             yield api_base
             return
         command = [sys.executable, "-m", "django_smartpay.simulator", "--host", host, "--port", str(port)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = {**os.environ, "SMARTPAY_SECRET_KEY": secret_key}  # registered by the simulator
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
         try:
             self._wait_ready(process)
             # Keep reading its output so that it can never block on a full pipe.
