@@ -52,7 +52,8 @@ class Api:
         return self.client.get_token(token["id"])
 
     def token_order(self, token_id: str, *, capture_method: str = "automatic", amount: int = 1000) -> dict:
-        return self.client.create_order(
+        """The order as GET returns it (the answer of ``POST /orders`` is expanded)."""
+        created = self.client.create_order(
             token=token_id,
             currency="JPY",
             items=[{"name": "Subscription", "amount": amount}],
@@ -60,6 +61,7 @@ class Api:
             customer_info={},
             capture_method=capture_method,
         )
+        return self.client.get_order(created["id"])
 
     def payment(self, amount: int = 2000) -> dict:
         """A processed payment (an automatic capture) of ``amount``."""
