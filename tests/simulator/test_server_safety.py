@@ -249,3 +249,18 @@ def test_a_normal_request_with_keep_alive_still_works(server):
     with requests.Session() as http:
         for _ in range(3):
             assert http.get(server.origin + "/_simulator/", timeout=5).status_code == 200
+
+
+def test_cli_options_of_keys_amounts_and_webhook_timestamps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SMARTPAY_SECRET_KEY", raising=False)
+    args = parse_args(
+        ["--key", "sk_test_a1", "--key", "sk_live_b2", "--strict-amounts", "--webhook-timestamps", "original"]
+    )
+    assert args.key == ["sk_test_a1", "sk_live_b2"] and args.strict_amounts and not args.any_key
+    assert args.webhook_timestamps == "original" and parse_args([]).webhook_timestamps == "fresh"
+    for bad in (["--key", "pk_test_nope"], ["--webhook-timestamps", "sometimes"]):
+        with pytest.raises(SystemExit):
+            parse_args(bad)
+    monkeypatch.setenv("SMARTPAY_SECRET_KEY", "not a key")
+    with pytest.raises(SystemExit):
+        parse_args([])
