@@ -2,6 +2,7 @@
 
     python bench/charges_chaos.py [--charges 1000] [--concurrency 4] [--database-url postgres://…]
                                   [--broker-url redis://…] [--latency 0.05] [--seed 7]
+                                  [--decline-share 0.1]
 
 What it does:
 
@@ -10,7 +11,9 @@ What it does:
    (the connection closes), and ``--latency`` seconds added to every API call;
 2. creates a dedicated PostgreSQL database (``smartpay_chaos_<pid>``) and migrates it;
 3. makes tokens in the simulator (one of them disabled at Smartpay behind the
-   local mirror's back, so its charges must fail and never charge);
+   local mirror's back, so its charges must fail and never charge; ``--decline-share``
+   of them declined by the simulator, alternately hard and soft, so their charges
+   must end ``rejected`` and never charge);
 4. starts a prefork worker (``celery -A tests.celery_app worker``) on a queue and Redis
    key prefix of its own, and writes ``--charges`` charges with ``charge_token``; for
    ~5 % of them the task message is sent a second time;
@@ -68,6 +71,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duplicate-rate", type=float, default=0.05, help="share of messages sent twice")
     parser.add_argument("--doomed-rate", type=float, default=0.03, help="share charged to a disabled token")
     parser.add_argument(
+        "--decline-share",
+        type=float,
+        default=0.1,
+        help="share of the tokens (so of the charges) the simulator declines, alternately hard and soft",
+    )
+    parser.add_argument(
         "--client-retries",
         type=int,
         default=0,
@@ -104,6 +113,7 @@ class Chaos:
         self.kills: list[dict[str, Any]] = []
         self.env: dict[str, str] = {}
         self.database_created = False
+        self.declining: dict[str, str] = {}
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -162,7 +172,18 @@ class Chaos:
             tokens.append(services.sync_by_id(session.token_id))
         doomed = tokens.pop()
         conf.get_client().disable_token(doomed.smartpay_id)  # the local mirror still says active
+        self.declining = {
+            token.smartpay_id: ("decline", "soft_decline")[index % 2]
+            for index, token in enumerate(tokens[: self.declining_count(len(tokens))])
+        }
+        for token_id, outcome in self.declining.items():
+            self.sim.control("POST", f"tokens/{token_id}/outcome", {"outcome": outcome})
         return tokens, doomed
+
+    def declining_count(self, tokens: int) -> int:
+        """How many tokens decline: the share, and at least one hard and one soft when it is not 0."""
+        share = self.args.decline_share
+        return 0 if share <= 0 else min(tokens - 1, max(2, round(tokens * share)))
 
     def start_worker(self) -> None:
         self.workers_started += 1
@@ -262,9 +283,12 @@ class Chaos:
             self.sim.control("POST", "clock/advance", {"seconds": 7 * 3600})
             later = timezone.now() + dt.timedelta(hours=7)
             passes.append(reconcile_charges(now=later, stale_after=0, lost_after=0))
+        dunning = self.dunning_phase(tokens, ids)
         support.stop_group(self.worker)
         self.worker = None
         result = self.verify(ids)
+        result["dunning"] = dunning
+        result["ok"] = bool(result["ok"] and dunning["ok"])
         result.update(
             workers_started=self.workers_started,
             kills=self.kills,
@@ -277,6 +301,66 @@ class Chaos:
             total_seconds=round(time.monotonic() - self.started, 2),
         )
         return result
+
+    def dunning_phase(self, tokens: list[Any], ids: list[int]) -> dict[str, Any]:
+        """One monthly schedule per token, charged through the workers: declined periods go
+        ``past_due``; then the soft-declining tokens approve again and two schedulers retry at
+        once while every retry's message is sent twice.  Every period is paid at most once."""
+        from django.utils import timezone
+
+        from django_smartpay.charging import charge_due_schedules, create_schedule
+        from django_smartpay.models import ChargeSchedule, TokenCharge
+        from django_smartpay.tasks import process_charge
+
+        start = timezone.now() - dt.timedelta(minutes=1)
+        schedules = {
+            create_schedule(
+                token, 2000, "JPY", interval="monthly", start_at=start, now=start, **support.CHARGE
+            ).pk: token.smartpay_id
+            for token in tokens
+        }
+        charge_due_schedules()
+        self.wait_settled(lambda: TokenCharge.objects.filter(schedule_id__in=schedules))
+        past_due = ChargeSchedule.objects.filter(pk__in=schedules, status="past_due").count()
+        for token_id, outcome in self.declining.items():
+            if outcome == "soft_decline":
+                self.sim.control("POST", f"tokens/{token_id}/outcome", {"outcome": "approve"})
+        later = timezone.now() + dt.timedelta(days=2)
+        runs = [threading.Thread(target=charge_due_schedules, kwargs={"now": later}) for _ in range(2)]
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join()
+        retries = list(
+            TokenCharge.objects.filter(schedule_id__in=schedules, period_attempt__gt=1).values_list(
+                "pk", flat=True
+            )
+        )
+        for charge_id in retries:
+            process_charge.delay(charge_id)  # the same message, delivered twice
+        self.wait_settled(lambda: TokenCharge.objects.filter(schedule_id__in=schedules))
+        charges = TokenCharge.objects.filter(schedule_id__in=schedules)
+        ids.extend(charges.values_list("pk", flat=True))
+        paid: Counter[tuple[int, Any]] = Counter(
+            charges.filter(status="succeeded").values_list("schedule_id", "period_date")
+        )
+        final = Counter(ChargeSchedule.objects.filter(pk__in=schedules).values_list("status", flat=True))
+        expected_active = sum(1 for t in schedules.values() if self.declining.get(t) != "decline")
+        return {
+            "schedules": len(schedules),
+            "past_due_after_first_run": past_due,
+            "retries": len(retries),
+            "periods_paid_twice": sum(1 for n in paid.values() if n > 1),
+            "final_statuses": dict(final),
+            "ok": max(paid.values(), default=0) <= 1
+            and final.get("active", 0) == expected_active
+            and past_due == len(self.declining),
+        }
+
+    def wait_settled(self, charges: Any) -> None:
+        deadline = time.monotonic() + 60
+        while charges().exclude(status__in=TERMINAL).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     # --- checking ---------------------------------------------------------------------------
 
@@ -303,8 +387,10 @@ class Chaos:
         orphans = [
             order["id"] for ref, orders in by_reference.items() if ref not in references for order in orders
         ]
-        lost, mismatched = [], []
+        lost, mismatched, declined_but_charged = [], [], []
         for charge in charges:
+            if charge.token_id in self.declining and charge.status == "succeeded" and not charge.schedule_id:
+                declined_but_charged.append(charge.reference)
             orders = by_reference.get(charge.reference, [])
             if charge.status not in TERMINAL:
                 lost.append(charge.reference)
@@ -327,6 +413,9 @@ class Chaos:
             "orphans": len(orphans),
             "mismatched": len(mismatched),
             "unknown_after_reconcile": statuses.get("unknown", 0),
+            "declined_but_charged": len(declined_but_charged),
+            "declining_tokens": dict(Counter(self.declining.values())),
+            "charges_on_declining_tokens": sum(1 for c in charges if c.token_id in self.declining),
             "statuses": dict(sorted(statuses.items())),
             "post_orders": {
                 "requests": len(posts),
@@ -338,7 +427,14 @@ class Chaos:
             },
             "examples": {"lost": lost[:5], "mismatched": mismatched[:5], "orphans": orphans[:5]},
         }
-        result["ok"] = not (duplicates or lost or orphans or mismatched or result["unknown_after_reconcile"])
+        result["ok"] = not (
+            duplicates
+            or lost
+            or orphans
+            or mismatched
+            or declined_but_charged
+            or result["unknown_after_reconcile"]
+        )
         return result
 
     # --- tear-down ----------------------------------------------------------------------------
@@ -377,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         "fail_rate": args.fail_rate,
         "drop_rate": args.drop_rate,
         "duplicate_rate": args.duplicate_rate,
+        "decline_share": args.decline_share,
         "visibility_timeout": args.visibility_timeout,
         "client_retries": args.client_retries,
         "seed": args.seed,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import ipaddress
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -43,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "CHECKOUT_SUCCESS_URL": None,
     "CHECKOUT_CANCEL_URL": None,
     "CHECKOUT_REDIRECT_HOSTS": None,
+    "DUNNING_RETRY_DAYS": (1, 3, 7),
+    "DUNNING_FINAL_STATUS": "unpaid",
 }
 REQUIRED = frozenset({"SECRET_KEY"})
 #: The host of the in-process simulator (``Simulator.session()``): http is fine there with a test key.
@@ -297,6 +300,25 @@ def _redirect_hosts(value: object, config: Mapping[str, Any]) -> Problem | None:
     )
 
 
+def dunning_retry_days(value: object) -> tuple[float, ...]:
+    """``DUNNING_RETRY_DAYS`` parsed: days after the first failure, increasing, each in (0, 366]."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list of days, not a {_kind(value)}")
+    days = tuple(value)
+    if not all(isinstance(d, int | float) and not isinstance(d, bool) and 0 < d <= 366 for d in days):
+        raise ValueError("must list numbers of days greater than 0 and at most 366")
+    if any(later <= earlier for earlier, later in itertools.pairwise(days)):
+        raise ValueError("must list days in increasing order")
+    return tuple(float(d) for d in days)
+
+
+def _dunning_final_status(value: object, config: Mapping[str, Any]) -> Problem | None:
+    name = "DUNNING_FINAL_STATUS"
+    if value in ("unpaid", "paused"):
+        return None
+    return Problem(21, name, f'{_key(name)} must be "unpaid" or "paused".', 'Leave it out for "unpaid".')
+
+
 Rule = Callable[[Any, Mapping[str, Any]], "Problem | None"]
 
 RULES: dict[str, Rule] = {
@@ -324,6 +346,13 @@ RULES: dict[str, Rule] = {
     "CHECKOUT_SUCCESS_URL": _checkout_url("CHECKOUT_SUCCESS_URL"),
     "CHECKOUT_CANCEL_URL": _checkout_url("CHECKOUT_CANCEL_URL"),
     "CHECKOUT_REDIRECT_HOSTS": _redirect_hosts,
+    "DUNNING_RETRY_DAYS": _parsed_by(
+        20,
+        "DUNNING_RETRY_DAYS",
+        dunning_retry_days,
+        "For example [1, 3, 7]: retry 1, 3 and 7 days after the first failure; [] gives up at once.",
+    ),
+    "DUNNING_FINAL_STATUS": _dunning_final_status,
 }
 
 

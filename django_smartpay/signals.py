@@ -83,6 +83,26 @@ charge_failed = Signal()
 
 __all__ += ["charge_failed", "charge_succeeded"]
 
+# Schedule signal, sent by :mod:`django_smartpay.charging` after the transaction that
+# changed a :class:`~django_smartpay.models.ChargeSchedule`'s status commits (receivers
+# isolated, errors logged).
+#
+# ``schedule_status_changed``
+#     ``sender=ChargeSchedule``, ``instance`` (as committed), ``old_status``,
+#     ``new_status``, ``reason``.  Statuses: ``active``, ``paused``, ``canceled``,
+#     ``completed``, ``past_due`` (a period's charge was declined or failed; retries
+#     planned), ``unpaid`` (retries ran out or staff gave up).  ``reason`` is a short
+#     code: the failed charge's ``error_code`` (``order.rejected``,
+#     ``order.soft-declined``, ``charge.no-order``, ``token.disabled`` …) when a
+#     schedule becomes ``past_due`` or paused by its token; ``charge.succeeded`` when it
+#     recovers; ``dunning.exhausted`` / ``dunning.given-up`` when it becomes unpaid
+#     (or paused, per ``DUNNING_FINAL_STATUS``); ``dunning.retry-now``,
+#     ``token.updated``, ``schedule.resumed``, ``schedule.paused``,
+#     ``schedule.canceled``, ``schedule.completed`` otherwise.
+schedule_status_changed = Signal()
+
+__all__ += ["schedule_status_changed"]
+
 
 def send_robust_logged(signal: Signal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` now; a failing receiver is logged and does not stop the others."""

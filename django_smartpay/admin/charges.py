@@ -1,4 +1,4 @@
-"""Token charges and charge schedules: charge now, cancel, pause and resume.
+"""Token charges and charge schedules: charge now, cancel, pause, resume, retry and give up.
 
 These rows are local state (written by :mod:`django_smartpay.charging`), not mirrors:
 they are read-only here too, and the actions call the charging services.  Sending a
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -208,6 +209,52 @@ cancel_schedules = confirmed_action(
 )
 
 
+def _retry_now(schedule: ChargeSchedule, data: dict[str, Any], idempotency_key: str) -> str:
+    charge = charging.retry_now(schedule)
+    return _("Unpaid period charged again (charge %(reference)s); the outcome follows.") % {
+        "reference": charge.reference
+    }
+
+
+def _give_up(schedule: ChargeSchedule, data: dict[str, Any], idempotency_key: str) -> str:
+    schedule = charging.give_up(schedule)
+    return _("Schedule is now %(status)s.") % {"status": schedule.get_status_display()}
+
+
+retry_schedules_now = confirmed_action(
+    ActionSpec(
+        name="retry_schedules_now",
+        description=gettext_lazy("Retry the unpaid period of selected schedules now"),
+        permission="operate",
+        run=_retry_now,
+        title=gettext_lazy("Retry unpaid periods now"),
+        button=gettext_lazy("Charge the unpaid periods now"),
+        warning=gettext_lazy(
+            "Each past due or unpaid schedule's open period is charged again now, with a new charge and a "
+            "new idempotency key. A period is never paid twice: a schedule whose charge is still in "
+            "progress is refused."
+        ),
+        columns=_SCHEDULE_COLUMNS,
+    )
+)
+
+give_up_schedules = confirmed_action(
+    ActionSpec(
+        name="give_up_schedules",
+        description=gettext_lazy("Stop retrying selected past due schedules"),
+        permission="operate",
+        run=_give_up,
+        title=gettext_lazy("Stop retrying"),
+        button=gettext_lazy("Stop retrying"),
+        warning=gettext_lazy(
+            "No more automatic retries: each past due schedule becomes unpaid (or paused, per "
+            "DUNNING_FINAL_STATUS). A new payment method from the customer can still pay the period."
+        ),
+        columns=_SCHEDULE_COLUMNS,
+    )
+)
+
+
 sync_schedule_tokens = sync_action(
     lambda schedule: schedule.token_id,
     gettext_lazy("The token of each schedule is fetched from Smartpay again. Nothing changes at Smartpay."),
@@ -224,6 +271,7 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
         "interval_count",
         "next_run_at",
         "count",
+        "dunning",
         "token_link",
         "created",
     )
@@ -233,7 +281,14 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
     user_paths = ("token__user",)
     link_filters = ("token",)
     ordering = ("-created", "-pk")
-    actions = [pause_schedules, resume_schedules, cancel_schedules, sync_schedule_tokens]
+    actions = [
+        pause_schedules,
+        resume_schedules,
+        cancel_schedules,
+        retry_schedules_now,
+        give_up_schedules,
+        sync_schedule_tokens,
+    ]
     display_overrides = {
         "amount": "amount_display",
         "token": "token_link",
@@ -250,3 +305,18 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
     customer_json = json_field("customer_info", gettext_lazy("customer information"))
     metadata_json = json_field("metadata", gettext_lazy("metadata"))
     has_operate_permission = permission_check("change_chargeschedule")
+
+    @admin.display(description=gettext_lazy("dunning"))
+    def dunning(self, obj: ChargeSchedule) -> str:
+        """The unpaid period, its failed attempts and the next retry; empty when nothing is owed."""
+        if obj.open_period_date is None:
+            return ""
+        text = _("%(period)s unpaid, %(failed)d failed attempt(s)") % {
+            "period": formats.date_format(obj.open_period_date),
+            "failed": obj.failed_attempts,
+        }
+        if obj.retry_at is not None:
+            text += "; " + _("next retry %(when)s") % {
+                "when": formats.date_format(timezone.localtime(obj.retry_at), "SHORT_DATETIME_FORMAT")
+            }
+        return text

@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import services
+from .. import charging, services
 from ..models import ChargeSchedule, CheckoutSession, Order, Token, TokenCharge
 from .base import SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
@@ -31,6 +31,11 @@ def _enable(token: Token, data: dict[str, Any], idempotency_key: str) -> str:
 
 def _delete(token: Token, data: dict[str, Any], idempotency_key: str) -> str:
     return _result(services.delete_token(token, idempotency_key=idempotency_key))
+
+
+def _resume_paused(token: Token, data: dict[str, Any], idempotency_key: str) -> str:
+    resumed = charging.resume_token_schedules(token)
+    return _("%(count)d schedule(s) resumed.") % {"count": len(resumed)}
 
 
 _COLUMNS = (STATUS_COLUMN, (gettext_lazy("reference"), lambda token: token.reference))
@@ -56,7 +61,10 @@ enable_tokens = confirmed_action(
         run=_enable,
         title=gettext_lazy("Enable tokens"),
         button=gettext_lazy("Enable"),
-        warning=gettext_lazy("An enabled token can be charged again."),
+        warning=gettext_lazy(
+            "An enabled token can be charged again. The schedules it paused stay paused: resume them "
+            "with “Resume the schedules these tokens paused”."
+        ),
         columns=_COLUMNS,
     )
 )
@@ -79,6 +87,23 @@ delete_tokens = confirmed_action(
 )
 
 
+resume_token_schedules = confirmed_action(
+    ActionSpec(
+        name="resume_token_schedules",
+        description=gettext_lazy("Resume the schedules these tokens paused"),
+        permission="manage_token",
+        run=_resume_paused,
+        title=gettext_lazy("Resume the schedules these tokens paused"),
+        button=gettext_lazy("Resume the schedules"),
+        warning=gettext_lazy(
+            "Enabling a token does not resume the schedules it paused. Each schedule paused because of "
+            "the token is resumed: an unpaid period is charged at once, otherwise from the next period."
+        ),
+        columns=_COLUMNS,
+    )
+)
+
+
 @admin.register(Token)
 class TokenAdmin(SmartpayObjectAdmin):
     list_display = ("smartpay_id", "status", "reference", "user_link", "test", "smartpay_created")
@@ -86,7 +111,7 @@ class TokenAdmin(SmartpayObjectAdmin):
     list_select_related = ("user",)
     search_fields = ("smartpay_id", "reference")
     user_paths = ("user",)
-    actions = [disable_tokens, enable_tokens, delete_tokens, sync_from_smartpay]
+    actions = [disable_tokens, enable_tokens, resume_token_schedules, delete_tokens, sync_from_smartpay]
     display_overrides = {"user": "user_link"}
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
 

@@ -8,6 +8,7 @@ a task sends it (:mod:`.process`), reconciliation settles what is unknown
 from .batches import DEFAULT_BATCH_SIZE, BatchResult, charge_due_batch
 from .create import cancel_charge, charge_token, new_reference
 from .dispatch import enqueue_now, enqueue_on_commit, use_publisher
+from .dunning import SOFT_CODES, charge_due_retries, charge_settled, give_up, is_soft, retry_now
 from .events import connect_receivers, stop_token_charges
 from .policy import EAGER_RETRIES, claim_timeout, longest_countdown
 from .process import Outcome, run_charge, send_order
@@ -18,30 +19,42 @@ from .schedules import (
     create_schedule,
     pause_schedule,
     resume_schedule,
+    resume_token_schedules,
+    schedules_paused_by,
+    update_schedule_token,
 )
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "EAGER_RETRIES",
+    "SOFT_CODES",
     "BatchResult",
     "Outcome",
     "cancel_charge",
     "cancel_schedule",
     "charge_due_batch",
+    "charge_due_retries",
     "charge_due_schedules",
+    "charge_settled",
     "charge_token",
     "claim_timeout",
     "connect_receivers",
     "create_schedule",
     "enqueue_now",
     "enqueue_on_commit",
+    "give_up",
+    "is_soft",
     "longest_countdown",
     "new_reference",
     "pause_schedule",
     "reconcile_charges",
     "resume_schedule",
+    "resume_token_schedules",
+    "retry_now",
     "run_charge",
+    "schedules_paused_by",
     "send_order",
     "stop_token_charges",
+    "update_schedule_token",
     "use_publisher",
 ]

@@ -18,7 +18,7 @@ from django.db import router, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import conf, scheduling
+from .. import conf, scheduling, signals
 from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenStatus
 from .create import PAYLOAD_FIELDS, new_key, new_reference
 from .dispatch import enqueue_on_commit
@@ -144,6 +144,7 @@ def charge_due_batch(*, now: dt.datetime | None = None, batch_size: int = DEFAUL
         }
         ids = [charge.pk for charge in TokenCharge.objects.using(using).bulk_create(charges)]
         _write_back(using, updates, {due.pk: due.count for due in rows}, now)
+        _announce(updates)
         enqueue_on_commit(ids, using=using)
     paused = sum(1 for u in updates.values() if u.status == ChargeScheduleStatus.PAUSED)
     completed = sum(1 for u in updates.values() if u.status == ChargeScheduleStatus.COMPLETED)
@@ -228,6 +229,30 @@ def _periods_between(series: scheduling.Series, first: dt.date, day: dt.date) ->
     if series.anchor_day is None:
         return (day - first).days // (scheduling.DAY_STEPS[series.interval] * series.count)
     return ((day.year - first.year) * 12 + day.month - first.month) // series.count
+
+
+def _announce(updates: dict[int, _Update]) -> None:
+    """``schedule_status_changed`` after commit for each schedule the batch paused or completed."""
+    for pk, update in updates.items():
+        if update.status == ChargeScheduleStatus.ACTIVE:
+            continue
+        reason = update.status_reason or f"schedule.{update.status}"
+        signals.send_on_commit(
+            signals.schedule_status_changed,
+            ChargeSchedule,
+            old_status=ChargeScheduleStatus.ACTIVE,
+            new_status=update.status,
+            reason=reason,
+            lazy_kwargs=_reader(pk),
+        )
+
+
+def _reader(pk: int) -> Any:
+    def committed() -> dict[str, Any] | None:
+        instance = ChargeSchedule.objects.filter(pk=pk).first()
+        return None if instance is None else {"instance": instance}
+
+    return committed
 
 
 def _write_back(using: str, updates: dict[int, _Update], counts: dict[int, int], now: dt.datetime) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import signals
 from ..models import ChargeSchedule, ChargeScheduleStatus, Token, TokenCharge, TokenChargeStatus, TokenStatus
+from . import dunning
 
 logger = logging.getLogger("django_smartpay.charging")
 
@@ -44,13 +45,20 @@ def stop_token_charges(token_id: str, code: str, message: str | None = None) -> 
     now = timezone.now()
     text = message or str(TOKEN_STOPPED_MESSAGE % {"reason": code})
     with transaction.atomic(using=router.db_for_write(TokenCharge)):
-        paused = ChargeSchedule.objects.filter(token_id=token_id, status=ChargeScheduleStatus.ACTIVE).update(
-            status=ChargeScheduleStatus.PAUSED, status_reason=code[:64], updated=now
+        schedules = list(
+            ChargeSchedule.objects.select_for_update().filter(
+                token_id=token_id, status=ChargeScheduleStatus.ACTIVE
+            )
         )
+        for schedule in schedules:
+            schedule.status, schedule.status_reason = ChargeScheduleStatus.PAUSED, code[:64]
+            dunning.save_status(schedule, ChargeScheduleStatus.ACTIVE, code, [])
+        paused = len(schedules)
         never_sent = TokenCharge.objects.filter(
             token_id=token_id, status=TokenChargeStatus.PENDING, attempts=0
         )
-        ids = list(never_sent.select_for_update().values_list("pk", flat=True))
+        found = dict(never_sent.select_for_update().values_list("pk", "schedule_id"))
+        ids = list(found)
         failed = 0
         if ids:
             failed = TokenCharge.objects.filter(
@@ -63,6 +71,7 @@ def stop_token_charges(token_id: str, code: str, message: str | None = None) -> 
                 updated=now,
             )
             for pk in ids:
+                dunning.charge_settled(pk, found[pk])
                 send_after_commit("charge_failed", pk)
     if paused or failed:
         logger.info(

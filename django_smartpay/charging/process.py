@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from .. import conf, sync
 from ..exceptions import SmartpayError
 from ..models import OrderStatus, Token, TokenCharge, TokenChargeStatus, TokenStatus
-from . import policy
+from . import dunning, policy
 from .events import send_after_commit, stop_token_charges
 
 logger = logging.getLogger("django_smartpay.charging")
@@ -50,7 +50,11 @@ def charge_status_for(order_status: str | None) -> str | None:
     """The charge status an order status settles, or ``None`` when it settles nothing yet."""
     if order_status in AUTHORIZED:
         return TokenChargeStatus.SUCCEEDED
-    if order_status == OrderStatus.REJECTED:
+    if order_status in (OrderStatus.REJECTED, OrderStatus.REQUIRES_AUTHORIZATION):
+        # A token order is decided when it is created: one left waiting for authorization was
+        # declined softly (nothing was charged).  Smartpay cannot cancel it (only requires_capture
+        # orders can be); it expires unless authorized, which nothing here asks for, so a retry
+        # of the period is a new order.
         return TokenChargeStatus.REJECTED
     if order_status == OrderStatus.FAILED:
         return TokenChargeStatus.FAILED
@@ -239,6 +243,7 @@ def _after_error(charge: TokenCharge, exc: SmartpayError) -> Outcome:
             updated=now,
         )
         if updated:
+            dunning.charge_settled(charge.pk, charge.schedule_id)
             send_after_commit("charge_failed", charge.pk)
     if updated and code in TOKEN_ERRORS:
         stop_token_charges(charge.token_id, code, message)
@@ -314,15 +319,22 @@ def _record(
         updated = rows.update(
             status=new_status,
             order_id=data["id"],
-            error_code=""
-            if new_status == TokenChargeStatus.SUCCEEDED
-            else "order." + str(data.get("status")),
+            error_code=_error_code(new_status, data.get("status")),
             error_message="",
             next_attempt_at=None,
             claimed_at=None,
             updated=now,
         )
         if updated:
+            dunning.charge_settled(charge.pk, charge.schedule_id)
             signal = "charge_succeeded" if new_status == TokenChargeStatus.SUCCEEDED else "charge_failed"
             send_after_commit(signal, charge.pk)
     return Outcome(new_status if updated else charge.status, sent=sent)
+
+
+def _error_code(new_status: str, order_status: object) -> str:
+    if new_status == TokenChargeStatus.SUCCEEDED:
+        return ""
+    if order_status == OrderStatus.REQUIRES_AUTHORIZATION:
+        return dunning.SOFT_DECLINE_CODE
+    return "order." + str(order_status)

@@ -20,7 +20,7 @@ from .. import conf
 from ..client.errors import SmartpayError
 from ..models import TokenCharge, TokenChargeStatus
 from ..sync import to_ms
-from . import policy
+from . import dunning, policy
 from .dispatch import enqueue_now
 from .events import send_after_commit
 from .process import record_order
@@ -150,6 +150,7 @@ def _settle(charge: TokenCharge, order: dict[str, Any] | None, now: dt.datetime)
                 updated=timezone.now(),
             )
             if updated:
+                dunning.charge_settled(charge.pk, charge.schedule_id)
                 send_after_commit("charge_failed", charge.pk)
         return "failed" if updated else "waiting"
     if now < policy.resend_deadline(first):

@@ -28,6 +28,7 @@ from ..models import (
     TokenChargeStatus,
 )
 from ..models.charges import default_time_zone
+from . import dunning
 from .batches import DEFAULT_BATCH_SIZE, charge_due_batch, series_of
 from .create import (
     CURRENCY,
@@ -190,13 +191,15 @@ def pause_schedule(schedule: ChargeSchedule | int, *, reason: str = "") -> Charg
                 % {"status": row.get_status_display()}
             )
         row.status, row.status_reason = ChargeScheduleStatus.PAUSED, reason[:64]
-        row.save(update_fields=["status", "status_reason", "updated"])
+        dunning.save_status(row, ChargeScheduleStatus.ACTIVE, reason or "schedule.paused", [])
     return row
 
 
 def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None = None) -> ChargeSchedule:
     """Charge again from the next period on (periods missed while paused are skipped).
 
+    A period left unpaid when the schedule was paused (its charge failed) is charged
+    again at once and the schedule is ``past_due`` until that charge settles.
     Refused while the token cannot be charged.
     """
     now = now or timezone.now()
@@ -208,6 +211,9 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
                 % {"status": row.get_status_display()}
             )
         chargeable_token(Token.objects.get(smartpay_id=row.token_id))
+        if row.open_period_date is not None:
+            dunning.retry_open_period(row, "schedule.resumed", now)
+            return row
         try:
             series = series_of(row)
             day = series.first_from(series.date_of(row.next_run_at), now)
@@ -217,7 +223,7 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
         row.status, row.status_reason = ChargeScheduleStatus.ACTIVE, ""
         if row.end_at is not None and row.next_run_at > row.end_at:
             row.status = ChargeScheduleStatus.COMPLETED
-        row.save(update_fields=["next_run_at", "status", "status_reason", "updated"])
+        dunning.save_status(row, ChargeScheduleStatus.PAUSED, "schedule.resumed", ["next_run_at"])
     return row
 
 
@@ -228,8 +234,9 @@ def cancel_schedule(schedule: ChargeSchedule | int) -> ChargeSchedule:
         row = _schedule(schedule)
         if row.status in (ChargeScheduleStatus.CANCELED, ChargeScheduleStatus.COMPLETED):
             return row
-        row.status, row.status_reason = ChargeScheduleStatus.CANCELED, ""
-        row.save(update_fields=["status", "status_reason", "updated"])
+        old = row.status
+        row.status, row.status_reason, row.retry_at = ChargeScheduleStatus.CANCELED, "", None
+        dunning.save_status(row, old, "schedule.canceled", ["retry_at"])
         TokenCharge.objects.filter(schedule=row, status=TokenChargeStatus.PENDING, attempts=0).update(
             status=TokenChargeStatus.CANCELED, next_attempt_at=None, updated=now
         )
@@ -252,6 +259,65 @@ def charge_due_schedules(
         total += result.created
         if not result.selected:
             break
+    # Then the retries of declined periods that are due (dunning).
+    while max_batches is None or batches < max_batches:
+        written = dunning.charge_due_retries(now=now, batch_size=batch_size)
+        batches += 1
+        total += written
+        if not written:
+            break
     if total:
         logger.info("smartpay: %d scheduled charge(s) written in %d batch(es)", total, batches)
     return total
+
+
+def update_schedule_token(
+    schedule: ChargeSchedule | int, token: Token | str, *, now: dt.datetime | None = None
+) -> ChargeSchedule:
+    """Charge the schedule to ``token`` from now on; an unpaid period is charged with it at once.
+
+    The schedule is ``past_due`` until that charge settles (then ``active``).  A
+    schedule paused because its token stopped being usable is resumed.  Raises
+    :class:`SmartpayValidationError` for a token that cannot be charged, a token of
+    another user than the schedule's token, and a canceled or completed schedule.
+    """
+    now = now or timezone.now()
+    new = chargeable_token(token)
+    with transaction.atomic(using=_db()):
+        row = _schedule(schedule)
+        current = Token.objects.get(smartpay_id=row.token_id)
+        if current.user_id is not None and new.user_id != current.user_id:
+            raise invalid(_("The new token belongs to another customer."))
+        if row.status == ChargeScheduleStatus.CANCELED or (
+            row.status == ChargeScheduleStatus.COMPLETED and row.open_period_date is None
+        ):
+            raise invalid(
+                _("A %(status)s schedule cannot change its token.") % {"status": row.get_status_display()}
+            )
+        row.token = new
+        row.save(update_fields=["token", "updated"])
+        if row.open_period_date is not None and row.status != ChargeScheduleStatus.PAUSED:
+            dunning.retry_open_period(row, "token.updated", now)
+            return row
+        if row.status == ChargeScheduleStatus.PAUSED and row.status_reason.startswith("token."):
+            return resume_schedule(row, now=now)
+    return row
+
+
+def schedules_paused_by(token: Token | str) -> list[ChargeSchedule]:
+    """The schedules that were paused because ``token`` stopped being usable."""
+    token_id = token.smartpay_id if isinstance(token, Token) else token
+    return list(
+        ChargeSchedule.objects.filter(
+            token_id=token_id, status=ChargeScheduleStatus.PAUSED, status_reason__startswith="token."
+        ).order_by("pk")
+    )
+
+
+def resume_token_schedules(token: Token | str, *, now: dt.datetime | None = None) -> list[ChargeSchedule]:
+    """Resume every schedule ``token`` paused (after it was enabled again); return them.
+
+    Enabling a token never resumes anything by itself: the merchant decides (this
+    service, or the tokens admin action "Resume the schedules these tokens paused").
+    """
+    return [resume_schedule(row, now=now) for row in schedules_paused_by(token)]

@@ -7,10 +7,10 @@ These rows are local state, not mirrors of Smartpay objects: a charge is written
 charge produced is linked by Smartpay id, like the mirrored models link to
 each other (:func:`~django_smartpay.models.base.smartpay_link`).
 
-A :class:`ChargeSchedule` produces at most one charge per period: a period is
-named by its date in the schedule's own time zone (``period_date``), and the pair
-``(schedule, period_date)`` is unique, so two schedulers, whatever their clocks
-or ``TIME_ZONE``, cannot charge a period twice.
+A :class:`ChargeSchedule` charges each period at most once: a period is named by its
+date in the schedule's own time zone (``period_date``); a declined period is retried
+with new charges (``period_attempt`` 1, 2, …), and at most one charge per period may
+be live or succeeded at a time (a conditional unique constraint), whatever the clocks.
 """
 
 from __future__ import annotations
@@ -76,6 +76,16 @@ class ChargeScheduleStatus(models.TextChoices):
     PAUSED = "paused", _("paused")
     CANCELED = "canceled", _("canceled")
     COMPLETED = "completed", _("completed")
+    #: A period's charge was declined or failed; retries are planned (dunning).
+    PAST_DUE = "past_due", _("past due")
+    #: Retries of the open period ran out (or staff gave up); a new token can still pay it.
+    UNPAID = "unpaid", _("unpaid")
+
+
+#: Charge statuses that do not hold a period: another attempt of the period may be written.
+DEAD_CHARGE_STATUSES = frozenset(
+    {TokenChargeStatus.REJECTED, TokenChargeStatus.FAILED, TokenChargeStatus.CANCELED}
+)
 
 
 class ChargePayload(models.Model):
@@ -141,6 +151,21 @@ class ChargeSchedule(ChargePayload):
     end_at = models.DateTimeField(_("end"), null=True, blank=True)
     max_count = models.PositiveIntegerField(_("maximum number of charges"), null=True, blank=True)
     count = models.PositiveIntegerField(_("charges so far"), default=0)
+    # Dunning: the period whose charge failed and is not paid yet, and its retries.
+    open_period = models.DateTimeField(
+        _("unpaid period"), null=True, blank=True, help_text=_("The period whose charge failed.")
+    )
+    open_period_date = models.DateField(_("unpaid period date"), null=True, blank=True)
+    past_due_since = models.DateTimeField(_("past due since"), null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(
+        _("failed attempts"), default=0, help_text=_("Failed charges of the unpaid period.")
+    )
+    retry_at = models.DateTimeField(
+        _("next retry"),
+        null=True,
+        blank=True,
+        help_text=_("When the unpaid period is charged again (or, after a hard decline, given up)."),
+    )
 
     class Meta:
         verbose_name = _("charge schedule")
@@ -149,6 +174,7 @@ class ChargeSchedule(ChargePayload):
             models.Index(fields=["status", "next_run_at"], name="smartpay_schedule_due_idx"),
             # The admin changelist's default ordering.
             models.Index(fields=["created", "id"], name="smartpay_schedule_created_idx"),
+            models.Index(fields=["status", "retry_at"], name="smartpay_schedule_retry_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -207,7 +233,12 @@ class TokenCharge(ChargePayload):
         _("period date"),
         null=True,
         blank=True,
-        help_text=_("The period's date in the schedule's time zone: at most one charge per date."),
+        help_text=_("The period's date in the schedule's time zone: at most one live charge per date."),
+    )
+    period_attempt = models.PositiveSmallIntegerField(
+        _("attempt of the period"),
+        default=1,
+        help_text=_("1 for the scheduled charge, 2 and more for the retries of a declined period."),
     )
 
     class Meta:
@@ -220,7 +251,14 @@ class TokenCharge(ChargePayload):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["schedule", "period_date"], name="smartpay_charge_one_per_period_date"
+                fields=["schedule", "period_date", "period_attempt"], name="smartpay_charge_period_attempt"
+            ),
+            # At most one charge of a period that may succeed, or did: a retry is written only
+            # once every earlier attempt is dead (rejected, failed, canceled).
+            models.UniqueConstraint(
+                fields=["schedule", "period_date"],
+                condition=~models.Q(status__in=["rejected", "failed", "canceled"]),
+                name="smartpay_charge_one_live_per_period",
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="smartpay_charge_amount_positive"),
         ]

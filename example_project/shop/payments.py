@@ -10,6 +10,13 @@ Subscribing
        ``ChargeSchedule`` of the saved token and charges its first month at once
        (Celery beat charges the following months; here Celery runs eagerly).
 
+Declined renewals
+    A renewal Smartpay declines makes the schedule ``past_due`` (django_smartpay retries it
+    by itself on ``DUNNING_RETRY_DAYS``); "my account" says "payment failed — update your
+    payment method".  :func:`start_payment_update` is a token checkout like subscribing;
+    :func:`finish_payment_update` hands the new token to ``charging.update_schedule_token``,
+    which charges the unpaid month with it at once and makes the schedule active again.
+
 Buying once
     :func:`start_purchase` is a standard checkout with ``capture_method="manual"``: the
     order is authorized at checkout and captured by staff from the admin when it ships.
@@ -31,6 +38,9 @@ from .catalog import PLAN, SHIPPING_ADDRESS, SHIPPING_FEE, Product
 
 SUBSCRIPTION_CHECKOUT = "shop.subscription_checkout"
 PURCHASE_CHECKOUT = "shop.purchase_checkout"
+PAYMENT_UPDATE_CHECKOUT = "shop.payment_update_checkout"
+#: Schedules whose customer is asked for a new payment method.
+NEEDS_PAYMENT_METHOD = (ChargeScheduleStatus.PAST_DUE, ChargeScheduleStatus.UNPAID)
 
 
 def _customer(user: Any) -> dict[str, str]:
@@ -92,6 +102,36 @@ def finish_subscription(request: HttpRequest) -> ChargeSchedule | None:
         charging.charge_due_schedules()
         schedule.refresh_from_db()  # the run moved it to its next period
     del request.session[SUBSCRIPTION_CHECKOUT]
+    return schedule
+
+
+def start_payment_update(request: HttpRequest, schedule: ChargeSchedule) -> str:
+    """A token checkout for a new payment method of ``schedule``; return the Smartpay URL."""
+    session = services.create_token_checkout_session(
+        success_url=_absolute(request, "shop:payment-method-success"),
+        cancel_url=_absolute(request, "shop:account"),
+        user=request.user,
+        customer_info=_customer(request.user),
+        reference=f"club-{request.user.pk}-{secrets.token_hex(4)}",
+        metadata={"plan": PLAN.slug, "schedule": str(schedule.pk)},
+    )
+    request.session[PAYMENT_UPDATE_CHECKOUT] = [session.smartpay_id, schedule.pk]
+    return session.url
+
+
+def finish_payment_update(request: HttpRequest) -> ChargeSchedule | None:
+    """After the checkout: the schedule, paid with the new token (its unpaid month charged), or ``None``."""
+    pending = request.session.pop(PAYMENT_UPDATE_CHECKOUT, None)
+    if not pending:
+        return None
+    checkout_id, schedule_pk = pending
+    schedule = ChargeSchedule.objects.filter(pk=schedule_pk, token__user=request.user).first()
+    session = services.sync_by_id(checkout_id)
+    token = Token.objects.filter(smartpay_id=session.token_id, user=request.user).first()
+    if schedule is None or token is None or token.status != TokenStatus.ACTIVE:
+        return None
+    schedule = charging.update_schedule_token(schedule, token)
+    schedule.refresh_from_db()  # the charge ran eagerly here (a worker would do it in production)
     return schedule
 
 

@@ -17,5 +17,12 @@ urlpatterns = [
     path("purchase/cancel/", views.purchase_cancel, name="purchase-cancel"),
     path("account/", views.account, name="account"),
     path("account/schedules/<int:pk>/cancel/", views.cancel_schedule, name="cancel-schedule"),
+    path(
+        "account/schedules/<int:pk>/payment-method/",
+        views.update_payment_method,
+        name="update-payment-method",
+    ),
+    path("account/payment-method/success/", views.payment_method_success, name="payment-method-success"),
+    path("account/schedules/<int:pk>/renew-now/", views.renew_now, name="renew-now"),
     path("account/tokens/<str:smartpay_id>/remove/", views.remove_token, name="remove-token"),
 ]

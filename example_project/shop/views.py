@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from django_smartpay import charging, services
@@ -135,6 +136,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "schedules": ChargeSchedule.objects.filter(token__user=user)
         .prefetch_related(Prefetch("charges", queryset=TokenCharge.objects.order_by("-created")))
         .order_by("-created"),
+        "demo": settings.DEBUG,
     }
     return render(request, "shop/account.html", context)
 
@@ -157,4 +159,46 @@ def remove_token(request: HttpRequest, smartpay_id: str) -> HttpResponse:
     except SmartpayError as exc:
         return _unavailable(request, exc)
     messages.success(request, "The saved payment method was removed.")
+    return redirect("shop:account")
+
+
+@login_required
+@require_POST
+def update_payment_method(request: HttpRequest, pk: int) -> HttpResponse:
+    schedule = get_object_or_404(ChargeSchedule, pk=pk, token__user=request.user)
+    try:
+        return redirect(payments.start_payment_update(request, schedule))
+    except SmartpayError as exc:
+        return _unavailable(request, exc)
+
+
+@login_required
+def payment_method_success(request: HttpRequest) -> HttpResponse:
+    try:
+        schedule = payments.finish_payment_update(request)
+    except SmartpayError as exc:
+        return _unavailable(request, exc)
+    if schedule is None:
+        messages.error(request, "Smartpay has not confirmed the new payment method. Please try again.")
+    elif schedule.status in payments.NEEDS_PAYMENT_METHOD:
+        messages.error(request, "The new payment method was saved, but the payment failed again.")
+    else:
+        messages.success(request, "Payment method updated: your subscription is active again.")
+    return redirect("shop:account")
+
+
+@login_required
+@require_POST
+def renew_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Demo only (DEBUG): run the scheduler as if this subscription's next month had come."""
+    if not settings.DEBUG:
+        raise Http404("Only in the demo")
+    schedule = get_object_or_404(ChargeSchedule, pk=pk, token__user=request.user)
+    # One batch of renewals only: retries of declined months keep their own (real) days.
+    charging.charge_due_batch(now=max(schedule.next_run_at, timezone.now()))
+    schedule.refresh_from_db()
+    if schedule.status in payments.NEEDS_PAYMENT_METHOD:
+        messages.error(request, "Your renewal payment failed — update your payment method.")
+    else:
+        messages.success(request, "Renewed.")
     return redirect("shop:account")

@@ -107,6 +107,14 @@ BAD = [
     ("CHECKOUT_REDIRECT_HOSTS", ["shop.example", ""], "E015"),
     ("CHECKOUT_REDIRECT_HOSTS", [" shop.example"], "E015"),
     ("CHECKOUT_REDIRECT_HOSTS", [None], "E015"),
+    ("DUNNING_RETRY_DAYS", "1,3,7", "E020"),
+    ("DUNNING_RETRY_DAYS", [3, 1], "E020"),
+    ("DUNNING_RETRY_DAYS", [1, 1], "E020"),
+    ("DUNNING_RETRY_DAYS", [0], "E020"),
+    ("DUNNING_RETRY_DAYS", [True], "E020"),
+    ("DUNNING_RETRY_DAYS", [400], "E020"),
+    ("DUNNING_FINAL_STATUS", "canceled", "E021"),
+    ("DUNNING_FINAL_STATUS", None, "E021"),
 ]
 
 

@@ -146,3 +146,48 @@ def test_a_purchase_is_authorized_at_checkout_and_captured_from_the_admin(browse
     _shot(shopper, "09-account-after-capture.png")
     at_smartpay = requests.get(f"{demo_shop.simulator}/_simulator/objects/{order_id}", timeout=10).json()
     assert (at_smartpay["status"], len(at_smartpay["payments"])) == ("succeeded", 1)
+
+
+@pytest.mark.browser
+def test_a_declined_renewal_is_fixed_with_a_new_payment_method(browser, demo_shop: DemoShop):
+    """Subscribe, the renewal is declined ("payment failed"), approve a new token, the schedule recovers."""
+    http = demo_shop.signup("sakura")
+    page = browser.new_page()
+    page.set_default_timeout(30_000)
+    page.context.add_cookies(
+        [{"name": name, "value": value, "url": demo_shop.url} for name, value in http.cookies.items()]
+    )
+    page.goto(demo_shop.url + "/")
+    page.click("#subscribe")
+    page.wait_for_url(re.compile(re.escape(demo_shop.simulator) + r"/checkout/.+"))
+    page.click("#approve")
+    page.wait_for_url(demo_shop.url + "/subscribe/success/")
+    page.click("#to-account")
+    page.wait_for_url(demo_shop.url + "/account/")
+    schedule = page.locator("tr.schedule")
+    schedule_id = int(schedule.locator("button[id^=renew-now-]").get_attribute("id").rsplit("-", 1)[1])
+    [(token_id,)] = demo_shop.query("select token_id from smartpay_chargeschedule where id = ?", schedule_id)
+    # The card behind the token is declined from now on (the simulator's control API).
+    declined = requests.post(
+        f"{demo_shop.simulator}/_simulator/tokens/{token_id}/outcome", json={"outcome": "decline"}, timeout=10
+    )
+    assert declined.status_code == 200
+
+    page.click(f"#renew-now-{schedule_id}")
+    page.wait_for_url(demo_shop.url + "/account/")
+    assert schedule.get_attribute("data-status") == "past_due"
+    assert (
+        page.locator(f"#payment-failed-{schedule_id}")
+        .inner_text()
+        .startswith("Payment failed — update your payment method.")
+    )
+    _shot(page, "10-payment-failed.png")
+
+    page.click(f"#update-payment-{schedule_id}")
+    page.wait_for_url(re.compile(re.escape(demo_shop.simulator) + r"/checkout/.+"))
+    page.click("#approve")
+    page.wait_for_url(demo_shop.url + "/account/")
+    assert "your subscription is active again" in page.content()
+    assert page.locator("tr.schedule").get_attribute("data-status") == "active"
+    assert page.locator(f"#payment-failed-{schedule_id}").count() == 0
+    _shot(page, "11-recovered.png")

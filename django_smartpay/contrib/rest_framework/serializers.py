@@ -218,6 +218,7 @@ class TokenChargeSerializer(serializers.ModelSerializer):
             "currency",
             "order",
             "period",
+            "period_attempt",
             "attempts",
             "error_code",
             "created",
@@ -256,6 +257,9 @@ class ChargeScheduleSerializer(serializers.ModelSerializer):
             "count",
             "status",
             "status_reason",
+            "open_period",
+            "failed_attempts",
+            "retry_at",
             "created",
             "charges",
             "charges_url",
@@ -342,6 +346,19 @@ class ScheduleCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class ScheduleTokenSerializer(serializers.Serializer):
+    """A new payment method for a schedule: one of the user's tokens (it must be active)."""
+
+    token = TextField(max_length=64, help_text=_("The id of one of your tokens (paytok_…)."))
+
+    def validate_token(self, value: str) -> Token:
+        request = self.context["request"]
+        token = Token.objects.filter(smartpay_id=value, user_id=request.user.pk).first()
+        if token is None:
+            raise serializers.ValidationError(_("You have no token with this id."))
+        return token
+
+
 __all__ = [
     "ChargeScheduleSerializer",
     "CheckoutSessionSerializer",
@@ -350,6 +367,7 @@ __all__ = [
     "PaymentSerializer",
     "RefundSerializer",
     "ScheduleCreateSerializer",
+    "ScheduleTokenSerializer",
     "TokenChargeSerializer",
     "TokenCheckoutSerializer",
     "TokenSerializer",

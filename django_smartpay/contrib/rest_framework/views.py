@@ -209,6 +209,8 @@ class ChargeScheduleViewSet(
             return s.ScheduleCreateSerializer
         if self.action == "charges":
             return s.TokenChargeSerializer
+        if self.action == "token":
+            return s.ScheduleTokenSerializer
         return s.ChargeScheduleSerializer
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -258,6 +260,18 @@ class ChargeScheduleViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         return self._show(charging.cancel_schedule(self.get_object()).pk)
+
+    @extend_schema(
+        request=s.ScheduleTokenSerializer,
+        responses={200: s.ChargeScheduleSerializer, 404: OpenApiResponse(description="Not yours")},
+        summary=_("Pay the schedule with another of your tokens; an unpaid period is charged at once"),
+    )
+    @action(detail=True, methods=["post"])
+    def token(self, request: Request, pk: str | None = None) -> Response:
+        schedule = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._show(charging.update_schedule_token(schedule, serializer.validated_data["token"]).pk)
 
 
 __all__ = [

@@ -23,6 +23,7 @@ EXPECTED = {
     "/api/smartpay/schedules/{id}/pause/": {"post"},
     "/api/smartpay/schedules/{id}/resume/": {"post"},
     "/api/smartpay/schedules/{id}/cancel/": {"post"},
+    "/api/smartpay/schedules/{id}/token/": {"post"},
     "/api/smartpay/schedules/{id}/charges/": {"get"},
 }
 LISTS = [
