@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import REPO_ROOT, ServerProcess
+from .conftest import REPO_ROOT, SECRET_KEY, ServerProcess
 
 CHROMIUM = "/usr/bin/chromium"
-KEY = {"Authorization": "Basic sk_test_browserCheckout01"}
+KEY = {"Authorization": f"Basic {SECRET_KEY}"}  # the key the server process registers
 
 
 @pytest.fixture
