@@ -102,3 +102,13 @@ __all__ = [
     "storable_json",
     "storable_text",
 ]
+
+
+class ChoiceField(serializers.ChoiceField):
+    """A choice that does not echo the refused value back.
+
+    The echo could carry anything a client sent into the answer, and REST framework 3.15
+    formats its messages with ``%``: an input holding ``%`` made that formatting fail (a 500).
+    """
+
+    default_error_messages = {"invalid_choice": _("This is not one of the allowed values.")}

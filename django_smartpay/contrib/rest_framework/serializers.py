@@ -37,6 +37,7 @@ from ...models import (
 )
 from .fields import (
     AwareDateTimeField,
+    ChoiceField,
     JSONObjectField,
     StrictIntegerField,
     TextField,
@@ -179,7 +180,7 @@ class TokenCheckoutSerializer(serializers.Serializer):
         max_length=2048,
         help_text=_("Where Smartpay sends the shopper after canceling."),
     )
-    locale = serializers.ChoiceField(choices=LOCALES, required=False)
+    locale = ChoiceField(choices=LOCALES, required=False)
 
     def validate_success_url(self, value: str) -> str:
         return check_redirect_url(value)
@@ -273,8 +274,8 @@ class ItemSerializer(serializers.Serializer):
     name = TextField(max_length=255)
     amount = StrictIntegerField(min_value=0, max_value=MAX_AMOUNT, help_text=_("Yen per unit."))
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
-    currency = serializers.ChoiceField(choices=["JPY"], required=False)
-    kind = serializers.ChoiceField(choices=list(LINE_ITEM_KINDS), required=False)
+    currency = ChoiceField(choices=["JPY"], required=False)
+    kind = ChoiceField(choices=list(LINE_ITEM_KINDS), required=False)
     description = TextField(max_length=1000, required=False)
 
 
@@ -287,7 +288,7 @@ class ScheduleCreateSerializer(serializers.Serializer):
 
     token = TextField(max_length=64, help_text=_("The id of one of your tokens (paytok_…)."))
     amount = StrictIntegerField(min_value=1, max_value=MAX_AMOUNT, help_text=_("Yen per charge."))
-    currency = serializers.ChoiceField(choices=["JPY"], default="JPY")
+    currency = ChoiceField(choices=["JPY"], default="JPY")
     description = TextField(
         max_length=MAX_DESCRIPTION_LENGTH,
         required=False,
@@ -302,7 +303,7 @@ class ScheduleCreateSerializer(serializers.Serializer):
     )
     shipping_info = JSONObjectField(help_text=_("Smartpay's shippingInfo, with an address."))
     customer_info = JSONObjectField(required=False)
-    interval = serializers.ChoiceField(choices=ScheduleInterval.choices)
+    interval = ChoiceField(choices=ScheduleInterval.choices)
     interval_count = StrictIntegerField(min_value=1, max_value=MAX_INTERVAL_COUNT, default=1)
     day_of_month = StrictIntegerField(min_value=1, max_value=31, required=False)
     start_at = AwareDateTimeField(

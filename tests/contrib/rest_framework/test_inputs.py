@@ -273,3 +273,13 @@ def test_other_methods_and_media_types_are_answered_without_a_500(token, alice, 
         assert as_alice.get(url, HTTP_ACCEPT="text/html").status_code == 406, url
         assert as_alice.get(url, {"format": "api"}).status_code == 404, url
         assert as_alice.get(url, HTTP_ACCEPT="application/json; charset=utf-16").status_code == 200, url
+
+
+@pytest.mark.parametrize("locale", ["%", "%(x)s", "%s%%", "'%'"])
+def test_a_refused_choice_is_a_400_that_does_not_echo_the_input(as_alice, simulator, locale):
+    """REST framework 3.15 formats messages with ``%``: an echoed ``%`` was a 500 there."""
+    response = _post(as_alice, API + "tokens/checkout/", {"locale": locale})
+
+    assert response.status_code == 400, response.content
+    assert locale not in response.content.decode()
+    assert simulator.objects(kind="checkoutSession") == []
