@@ -8,8 +8,9 @@
     event fails again or an id is unknown.
 ``prune --older-than DAYS [--include-failed]``
     Delete processed and ignored events received more than DAYS days ago (with
-    ``--include-failed``, failed and unprocessed ones too).  A redelivery of a pruned
-    event is applied again, which sync makes harmless.
+    ``--include-failed``, failed and unprocessed ones too).  DAYS is at least the
+    redelivery window (3 days): within it a signed event is accepted as new, so a
+    replay of an event pruned sooner would run its handlers again.
 ``register URL [--events TYPE ...] [--description TEXT]``
     Create a webhook endpoint at Smartpay (or the simulator ``SMARTPAY["API_BASE"]``
     points at) through :func:`django_smartpay.services.create_webhook_endpoint`,
@@ -30,6 +31,10 @@ from django_smartpay.exceptions import SmartpayError
 from django_smartpay.models import WebhookEvent
 from django_smartpay.models.events import FINAL_STATUSES, WebhookEventStatus
 from django_smartpay.webhooks.applying import process_stored
+from django_smartpay.webhooks.verification import REDELIVERY_WINDOW
+
+#: Events younger than this many days are kept: a replay of a pruned one would be accepted as new.
+MIN_PRUNE_DAYS = -(-REDELIVERY_WINDOW // 86400)
 
 
 class Command(BaseCommand):
@@ -88,8 +93,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{len(set(pks))} event(s) reprocessed."))
 
     def _prune(self, *, older_than: int, include_failed: bool, **options: Any) -> None:
-        if older_than < 0:
-            raise CommandError("--older-than must be 0 or more days.")
+        if older_than < MIN_PRUNE_DAYS:
+            raise CommandError(
+                f"--older-than must be at least {MIN_PRUNE_DAYS} days: a signed event is accepted as new "
+                f"for {MIN_PRUNE_DAYS} days, so a replay of an event pruned sooner would be applied again."
+            )
         cutoff = timezone.now() - dt.timedelta(days=older_than)
         events = WebhookEvent.objects.filter(received_at__lt=cutoff)
         if not include_failed:
