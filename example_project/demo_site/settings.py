@@ -11,6 +11,7 @@ Environment variables (all optional): ``DEMO_DATABASE`` (SQLite file),
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,6 +31,13 @@ INSTALLED_APPS = [
     "django_smartpay",
     "shop",
 ]
+# The REST API's browsable docs (/api/smartpay/docs/): Swagger UI served from these packages'
+# static files, never from a CDN.  Without drf-spectacular-sidecar the page says how to get it.
+OFFLINE_API_DOCS = (
+    find_spec("drf_spectacular") is not None and find_spec("drf_spectacular_sidecar") is not None
+)
+if OFFLINE_API_DOCS:
+    INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -54,6 +62,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "django.template.context_processors.i18n",
                 "django.contrib.messages.context_processors.messages",
             ]
         },
@@ -70,6 +79,7 @@ DATABASES = {
     }
 }
 
+# English and Japanese: the browser's Accept-Language, or the language switch in the header.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"

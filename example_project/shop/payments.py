@@ -17,6 +17,12 @@ Declined renewals
     :func:`finish_payment_update` hands the new token to ``charging.update_schedule_token``,
     which charges the unpaid month with it at once and makes the schedule active again.
 
+Removing a payment method
+    Deleting the token behind a subscription pauses the subscription (reason
+    ``token.deleted``).  "My account" asks first and offers to *replace* it instead: the
+    same token checkout, then the old token is deleted once the new one pays the plan.  A
+    subscription paused that way is resumed by ``update_schedule_token`` with a new token.
+
 Buying once
     :func:`start_purchase` is a standard checkout with ``capture_method="manual"``: the
     order is authorized at checkout and captured by staff from the admin when it ships.
@@ -25,6 +31,7 @@ Buying once
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -32,8 +39,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from django_smartpay import charging, services
+from django_smartpay.exceptions import SmartpayError
 from django_smartpay.models import ChargeSchedule, ChargeScheduleStatus, Order, Token, TokenStatus
 
+from .account import LIVE_SCHEDULE_STATUSES
 from .catalog import PLAN, SHIPPING_ADDRESS, SHIPPING_FEE, Product
 
 SUBSCRIPTION_CHECKOUT = "shop.subscription_checkout"
@@ -90,7 +99,7 @@ def finish_subscription(request: HttpRequest) -> ChargeSchedule | None:
             schedule = charging.create_schedule(
                 token,
                 PLAN.price,
-                items=[{"name": PLAN.name, "amount": PLAN.price, "quantity": 1}],
+                items=[{"name": str(PLAN.name), "amount": PLAN.price, "quantity": 1}],
                 shipping_info={"address": SHIPPING_ADDRESS},
                 customer_info=_customer(request.user),
                 interval="monthly",
@@ -105,8 +114,12 @@ def finish_subscription(request: HttpRequest) -> ChargeSchedule | None:
     return schedule
 
 
-def start_payment_update(request: HttpRequest, schedule: ChargeSchedule) -> str:
-    """A token checkout for a new payment method of ``schedule``; return the Smartpay URL."""
+def start_payment_update(request: HttpRequest, schedule: ChargeSchedule, *, replace: bool = False) -> str:
+    """A token checkout for a new payment method of ``schedule``; return the Smartpay URL.
+
+    ``replace``: once the new one is saved, remove the old one (unless another subscription
+    still uses it).
+    """
     session = services.create_token_checkout_session(
         success_url=_absolute(request, "shop:payment-method-success"),
         cancel_url=_absolute(request, "shop:account"),
@@ -115,24 +128,53 @@ def start_payment_update(request: HttpRequest, schedule: ChargeSchedule) -> str:
         reference=f"club-{request.user.pk}-{secrets.token_hex(4)}",
         metadata={"plan": PLAN.slug, "schedule": str(schedule.pk)},
     )
-    request.session[PAYMENT_UPDATE_CHECKOUT] = [session.smartpay_id, schedule.pk]
+    old_token = schedule.token_id if replace else None
+    request.session[PAYMENT_UPDATE_CHECKOUT] = [session.smartpay_id, schedule.pk, old_token]
     return session.url
 
 
-def finish_payment_update(request: HttpRequest) -> ChargeSchedule | None:
-    """After the checkout: the schedule, paid with the new token (its unpaid month charged), or ``None``."""
+@dataclass
+class PaymentUpdate:
+    """How a payment method update ended."""
+
+    schedule: ChargeSchedule | None
+    #: The old payment method was removed as asked (``None``: nothing was asked).
+    old_removed: bool | None = None
+
+
+def finish_payment_update(request: HttpRequest) -> PaymentUpdate:
+    """After the checkout: the schedule, paid with the new token (its unpaid month charged).
+
+    ``schedule`` is ``None`` when Smartpay has not approved a new token.
+    """
     pending = request.session.pop(PAYMENT_UPDATE_CHECKOUT, None)
     if not pending:
-        return None
-    checkout_id, schedule_pk = pending
+        return PaymentUpdate(None)
+    checkout_id, schedule_pk, old_token = [*pending, None][:3]
     schedule = ChargeSchedule.objects.filter(pk=schedule_pk, token__user=request.user).first()
     session = services.sync_by_id(checkout_id)
     token = Token.objects.filter(smartpay_id=session.token_id, user=request.user).first()
     if schedule is None or token is None or token.status != TokenStatus.ACTIVE:
-        return None
+        return PaymentUpdate(None)
     schedule = charging.update_schedule_token(schedule, token)
     schedule.refresh_from_db()  # the charge ran eagerly here (a worker would do it in production)
-    return schedule
+    if not old_token or old_token == token.smartpay_id:
+        return PaymentUpdate(schedule)
+    return PaymentUpdate(schedule, remove_unused_token(request.user, old_token))
+
+
+def remove_unused_token(user: Any, token_id: str) -> bool:
+    """Delete the user's token at Smartpay unless a subscription still uses it; True once gone."""
+    token = Token.objects.filter(smartpay_id=token_id, user=user).first()
+    if token is None or token.status == TokenStatus.DELETED:
+        return True
+    if ChargeSchedule.objects.filter(token=token, status__in=LIVE_SCHEDULE_STATUSES).exists():
+        return False
+    try:
+        services.delete_token(token)
+    except SmartpayError:
+        return False
+    return True
 
 
 def start_purchase(request: HttpRequest, product: Product) -> str:
@@ -140,7 +182,7 @@ def start_purchase(request: HttpRequest, product: Product) -> str:
     session = services.create_checkout_session(
         user=request.user,
         currency="JPY",
-        items=[{"name": product.name, "amount": product.price, "quantity": 1}],
+        items=[{"name": str(product.name), "amount": product.price, "quantity": 1}],
         shipping_info={"address": SHIPPING_ADDRESS, "fee_amount": SHIPPING_FEE},
         customer_info=_customer(request.user),
         capture_method="manual",

@@ -193,6 +193,29 @@ class DemoShop:
             self.url + path, data=data, headers={"Referer": self.url + "/"}, timeout=30, **kwargs
         )
 
+    def subscribe(self, http: requests.Session, username: str) -> tuple[int, str]:
+        """Subscribe ``username`` (logged in on ``http``), approving on the simulator's page.
+
+        Returns the new schedule's id and its token's id.
+        """
+        start = self.post(http, "/subscribe/", allow_redirects=False)
+        assert start.status_code == 302, start.text[:500]
+        assert http.get(approve(start.headers["Location"]), timeout=30).status_code == 200
+        [(schedule_id, token_id)] = self.query(
+            "select s.id, s.token_id from smartpay_chargeschedule s join smartpay_token t "
+            "on t.smartpay_id = s.token_id join auth_user u on u.id = t.user_id "
+            "where u.username = ? and s.status = 'active'",
+            username,
+        )
+        return schedule_id, token_id
+
+
+def approve(checkout_url: str) -> str:
+    """What the simulator's Approve button posts; the URL Smartpay sends the shopper back to."""
+    response = requests.post(checkout_url, data={"action": "approve"}, allow_redirects=False, timeout=10)
+    assert response.status_code in (302, 303), response.text[:500]
+    return response.headers["Location"]
+
 
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:

@@ -7,9 +7,13 @@ annotations below do nothing.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
+
+from django.apps import apps
+from django.templatetags.static import static
 
 
 def _optional(name: str) -> ModuleType | None:
@@ -77,6 +81,45 @@ def schema_view() -> Any:
     )
 
 
+#: drf-spectacular-sidecar's copy of Swagger UI, served by ``staticfiles`` (no CDN).
+SIDECAR_SWAGGER_UI = "drf_spectacular_sidecar/swagger-ui-dist/"
+
+
+def has_offline_docs() -> bool:
+    """True when :func:`docs_view` can serve Swagger UI from local files."""
+    return _views is not None and apps.is_installed("drf_spectacular_sidecar")
+
+
+def docs_view() -> Any:
+    """Swagger UI of :func:`schema_view`'s document, its scripts and styles from drf-spectacular-sidecar.
+
+    ``None`` unless drf-spectacular is installed and ``drf_spectacular_sidecar`` is in
+    ``INSTALLED_APPS``.  The page refers to local static files only, whatever
+    ``SPECTACULAR_SETTINGS`` says about CDNs, and Swagger UI's online validator is off.
+    """
+    if not has_offline_docs():
+        return None
+
+    class OfflineSwaggerView(_views.SpectacularSwaggerView):
+        schema = None  # a page about the endpoints, not one of them
+
+        def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            response = super().get(request, *args, **kwargs)
+            settings = response.data.get("settings") or "{}"
+            settings = json.loads(settings) if isinstance(settings, str) else dict(settings)
+            settings["validatorUrl"] = None  # the badge would be fetched from swagger.io
+            response.data.update(
+                swagger_ui_css=static(SIDECAR_SWAGGER_UI + "swagger-ui.css"),
+                swagger_ui_bundle=static(SIDECAR_SWAGGER_UI + "swagger-ui-bundle.js"),
+                swagger_ui_standalone=static(SIDECAR_SWAGGER_UI + "swagger-ui-standalone-preset.js"),
+                favicon_href=static(SIDECAR_SWAGGER_UI + "favicon-32x32.png"),
+                settings=json.dumps(settings),
+            )
+            return response
+
+    return OfflineSwaggerView.as_view(url_name="smartpay-api:schema", title="django_smartpay REST API")
+
+
 def only_these_endpoints(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> list[tuple[Any, ...]]:
     """drf-spectacular preprocessing hook: keep the endpoints of this package, at their real paths."""
     package = __name__.rpartition(".")[0]
@@ -90,8 +133,10 @@ def only_these_endpoints(endpoints: list[tuple[Any, ...]], **kwargs: Any) -> lis
 __all__ = [
     "HAS_SPECTACULAR",
     "OpenApiResponse",
+    "docs_view",
     "extend_schema",
     "extend_schema_view",
+    "has_offline_docs",
     "only_these_endpoints",
     "schema_view",
     "view_schema",

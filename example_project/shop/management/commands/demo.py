@@ -4,6 +4,12 @@ Migrates the SQLite database, creates the demo logins, starts the Smartpay simul
 as a child process (unless one already answers on the configured port), registers the
 shop's webhook URL with it (so its signed webhooks update the shop), prints the URLs,
 and runs Django's development server until Ctrl+C (or SIGTERM), then stops the simulator.
+
+The simulator keeps everything in memory: once restarted it has forgotten the tokens and
+orders of earlier runs, which the database still mirrors.  The demo asks the simulator for
+the newest few mirrored ids; if it has forgotten any, the database is emptied as with
+``--fresh`` (with a warning): those objects cannot be synced back from anywhere, and every
+action on them would fail with ``*.not-found``.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from django.urls import reverse
 
 from django_smartpay import services
 from django_smartpay.conf import get_client
-from django_smartpay.models import WebhookEndpoint
+from django_smartpay.exceptions import SmartpayNotFoundError
+from django_smartpay.models import CheckoutSession, Order, Token, WebhookEndpoint
+from shop import renewal
 
 DEMO_USERS = [
     # (username, password, is_staff)
@@ -39,6 +47,10 @@ READY_TIMEOUT = 20.0
 #: What ``manage.py demo`` prints once the shop's socket is bound (its tests wait for this line;
 #: Django's own wording changes between versions).
 SERVING = "Demo shop serving at"
+#: How many of the newest mirrored objects of each kind the demo asks the simulator about.
+PROBES = 3
+#: The first words of the warning printed when the database is emptied (its tests look for them).
+FORGOTTEN = "Warning: the Smartpay simulator has forgotten"
 
 
 class Command(BaseCommand):
@@ -64,6 +76,8 @@ class Command(BaseCommand):
         self._create_users()
         signal.signal(signal.SIGTERM, _interrupt)  # stop the simulator on SIGTERM too
         with self._simulator() as api_base:
+            if not fresh:
+                self._forget_what_the_simulator_forgot()
             endpoint = self._register_webhooks(addrport)
             self._print_banner(addrport, api_base, endpoint)
             if no_serve:
@@ -82,6 +96,23 @@ class Command(BaseCommand):
                 user.is_staff = user.is_superuser = is_staff
                 user.email = f"{username}@example.com"
                 user.save()
+
+    def _forget_what_the_simulator_forgot(self) -> None:
+        """Empty the database (as ``--fresh``) when the simulator no longer knows its objects."""
+        missing = forgotten_ids()
+        if not missing:
+            return
+        shown = ", ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
+        self.stderr.write(
+            self.style.WARNING(
+                f"{FORGOTTEN} objects this database mirrors ({shown}): it keeps them in memory "
+                "only, so they were lost when it stopped. They cannot be synced back, and every "
+                "action on them would fail with '*.not-found'. The database was emptied, as with "
+                "--fresh; the demo logins are created again (shoppers who signed up must sign up again)."
+            )
+        )
+        call_command("flush", interactive=False, verbosity=0)
+        self._create_users()
 
     def _register_webhooks(self, addrport: str) -> WebhookEndpoint:
         """The shop's endpoint in the simulator, registered once; its signing secret is on the row."""
@@ -140,15 +171,24 @@ class Command(BaseCommand):
 
     def _print_banner(self, addrport: str, api_base: str, endpoint: WebhookEndpoint) -> None:
         shop = f"http://{addrport}/"
+        docs = (
+            "Swagger UI, served locally"
+            if settings.OFFLINE_API_DOCS
+            else "missing: pip install drf-spectacular-sidecar for offline docs"
+        )
+        next_renewal = renewal.next_renewal()
         lines = [
             "",
             "django_smartpay example shop",
             f"  Shop:      {shop}",
             f"  Admin:     {shop}admin/   (login admin / admin)",
             "  Customer:  alice / alice   (or sign up)",
-            f"  REST API:  {shop}api/smartpay/   (schema: {shop}api/smartpay/schema/)",
+            f"  REST API:  {shop}api/smartpay/   (OpenAPI document: {shop}api/smartpay/schema/)",
+            f"  API docs:  {shop}api/smartpay/docs/   ({docs})",
             f"  Smartpay:  {api_base}   (local simulator; no network, no account)",
             f"  Webhooks:  {endpoint.url}   (registered as {endpoint.smartpay_id})",
+            "  Renewals:  run the next one now, as if its day had come:",
+            f"             {renewal.charge_due_command(next_renewal)}",
             "",
         ]
         self.stdout.write("\n".join(lines))
@@ -170,6 +210,25 @@ def _drain(process: subprocess.Popen) -> None:
     assert process.stdout is not None
     for _line in process.stdout:
         pass
+
+
+def forgotten_ids(per_kind: int = PROBES) -> list[str]:
+    """Ids of the newest mirrored tokens, orders and checkouts that the simulator does not know."""
+    client = get_client()
+    probes = [
+        (Token, client.get_token),
+        (Order, client.get_order),
+        (CheckoutSession, client.get_checkout_session),
+    ]
+    missing = []
+    for model, fetch in probes:
+        newest = model.objects.order_by("-created", "-pk").values_list("smartpay_id", flat=True)
+        for smartpay_id in newest[:per_kind]:
+            try:
+                fetch(smartpay_id)
+            except SmartpayNotFoundError:
+                missing.append(smartpay_id)
+    return missing
 
 
 def _answers(api_base: str) -> bool:
