@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import pytest
 import requests
@@ -33,6 +33,10 @@ START_TIMEOUT = 60.0
 WEBHOOK_TIMEOUT = 30.0
 #: What ``manage.py demo`` prints once the shop's socket is bound (``demo.SERVING``).
 READY_LINE = "Demo shop serving at "
+CHROMIUM = "/usr/bin/chromium"
+#: Where the browser tests' screenshots go: ``$SMARTPAY_SCREENSHOTS`` when set.
+SCREENSHOTS = Path(os.environ.get("SMARTPAY_SCREENSHOTS") or ROOT / "test-results" / "example")
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def free_port() -> int:
@@ -215,6 +219,29 @@ def approve(checkout_url: str) -> str:
     response = requests.post(checkout_url, data={"action": "approve"}, allow_redirects=False, timeout=10)
     assert response.status_code in (302, 303), response.text[:500]
     return response.headers["Location"]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    """A full-page screenshot into :data:`SCREENSHOTS`."""
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -7,40 +7,13 @@ meanwhile the simulator's signed webhooks reach the shop and are applied.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 import requests
 
-from .conftest import ROOT, DemoShop
-
-CHROMIUM = "/usr/bin/chromium"
-#: Where the screenshots go: ``$SMARTPAY_SCREENSHOTS`` when set.
-SCREENSHOTS = Path(os.environ.get("SMARTPAY_SCREENSHOTS") or ROOT / "test-results" / "example")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _shot(page, name: str) -> Path:
-    path = SCREENSHOTS / name
-    page.screenshot(path=str(path), full_page=True)
-    return path
+from .conftest import DemoShop
+from .conftest import shot as _shot
 
 
 @pytest.mark.browser

@@ -38,12 +38,15 @@ ROOT_LINKS = {
 class APIRootView(APIView):
     """The endpoints of the django_smartpay REST API.
 
-    Tokens, orders and charge schedules need a signed-in user (each lists only that user's
-    own); ``schema`` is the OpenAPI document and ``docs`` browses it.
+    Tokens, orders and charge schedules need a signed-in user, and list only that user's own.
+    The schema link is the OpenAPI document; docs browses it.
     """
 
     permission_classes = [permissions.AllowAny]  # links only: the endpoints check for themselves
     schema = None  # not an endpoint of the OpenAPI document
+
+    def get_view_name(self) -> str:
+        return "django_smartpay REST API"
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         namespace = request.resolver_match.namespace if request.resolver_match else app_name

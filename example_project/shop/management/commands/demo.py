@@ -27,9 +27,9 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.core.management.commands.runserver import Command as RunserverCommand
 from django.urls import reverse
 
 from django_smartpay import services
@@ -85,7 +85,8 @@ class Command(BaseCommand):
                 get_client().list_orders(max_results=1)
                 self.stdout.write("The Smartpay simulator answered the shop's client.")
                 return
-            call_command(Runserver(), addrport, use_reloader=False)
+            # Static files too (the admin's, Swagger UI's), even with DJANGO_DEBUG=0: a local demo.
+            call_command(Runserver(), addrport, use_reloader=False, insecure_serving=True)
 
     def _create_users(self) -> None:
         User = get_user_model()
@@ -195,7 +196,7 @@ class Command(BaseCommand):
 
 
 class Runserver(RunserverCommand):
-    """Django's ``runserver``, saying in words of our own when it is ready for requests."""
+    """``runserver`` of ``staticfiles``, saying in words of our own when it is ready for requests."""
 
     def on_bind(self, server_port: int) -> None:
         super().on_bind(server_port)
