@@ -187,7 +187,7 @@ def remove_token(request: HttpRequest, smartpay_id: str) -> HttpResponse:
         messages.warning(
             request,
             _(
-                "The payment method was removed. Your subscription is paused until you choose a new "
+                "The payment method was removed. Your subscription is on hold until you choose a new "
                 "payment method for it."
             ),
         )

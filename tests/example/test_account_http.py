@@ -119,12 +119,12 @@ def test_removing_the_token_of_a_subscription_explains_and_offers_a_way_back(dem
     question = http.get(f"{demo_shop.url}/account/tokens/{token_id}/remove/", timeout=10)
     text = _text(question)
     assert "It pays for your subscription Matcha Club — monthly box." in text
-    assert "the subscription is paused" in text
+    assert "the subscription is put on hold" in text
     assert f'id="replace-{schedule_id}"' in question.text
     assert demo_shop.query(TOKEN_STATUS, token_id) == [("active",)]  # GET removed nothing
 
     removed = demo_shop.post(http, f"/account/tokens/{token_id}/remove/")
-    assert "Your subscription is paused until you choose a new payment method" in _text(removed)
+    assert "Your subscription is on hold until you choose a new payment method" in _text(removed)
     assert demo_shop.query(TOKEN_STATUS, token_id) == [("deleted",)]
     assert demo_shop.query(SCHEDULE, schedule_id)[0][:2] == ("paused", "token.deleted")
     # Not "paused —" with no way out: the account says why and offers a new payment method.

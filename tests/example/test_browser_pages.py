@@ -106,7 +106,7 @@ def test_removing_a_payment_method_is_confirmed_in_the_browser(browser, demo_sho
     page.wait_for_url(demo_shop.url + "/account/")
     assert page.get_attribute(f"#token-{token_id}", "data-status") == "active"
     page.click(f"#remove-{token_id}")
-    page.click("#confirm-yes")  # "Remove it and pause my subscription"
+    page.click("#confirm-yes")  # "Remove it anyway"
     page.wait_for_url(demo_shop.url + "/account/")
     assert page.get_attribute(f"#schedule-{schedule_id}", "data-status") == "paused"
     assert page.is_visible(f"#update-payment-{schedule_id}")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import NoReverseMatch, path
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,6 +49,14 @@ class APIRootView(APIView):
 
     def get_view_name(self) -> str:
         return "django_smartpay REST API"
+
+    def get_view_description(self, html: bool = False) -> str:
+        text = _(
+            "The endpoints of the django_smartpay REST API. Tokens, orders and charge schedules "
+            "need a signed-in user and list only that user's own; “schema” is the OpenAPI "
+            "document and “docs” browses it."
+        )
+        return format_html("<p>{}</p>", text) if html else str(text)
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         namespace = request.resolver_match.namespace if request.resolver_match else app_name
