@@ -36,6 +36,8 @@ class Batch:
     #: Sum the totals of every parent in the batch again (explicit syncs), not only of
     #: new ones and those whose children changed (events).
     recount_all: bool = False
+    #: ``(kind, smartpay id)`` of objects the caller knows are not mirrored: not looked up.
+    absent: frozenset[tuple[str, str]] = frozenset()
 
     def add(self, data: dict, user: Any, *, top_level: bool) -> tuple[str, str] | None:
         if not isinstance(data, dict):
