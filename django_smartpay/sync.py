@@ -9,34 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import conf, signals
+from . import conf
 from .exceptions import SmartpayValidationError
 from .models import (
     MODELS_BY_OBJECT,
     CheckoutSession,
     Coupon,
     Order,
-    OrderStatus,
     Payment,
-    PaymentStatus,
     PromotionCode,
     Refund,
-    RefundStatus,
     SmartpayObject,
     Token,
     TokenStatus,
     WebhookEndpoint,
 )
+from .sync_batch import Batch
+from .sync_derived import AFTER_WRITE, DERIVE
+from .sync_derived import refund_totals as refund_totals
 from .sync_fields import FIELDS, from_ms, precedence, stored_data, to_ms
 
 logger = logging.getLogger(__name__)
@@ -47,59 +44,6 @@ M = TypeVar("M", bound=SmartpayObject)
 #: (so locks are always taken refund → payment → order, never the other way round).
 KIND_ORDER: tuple[str, ...] = ("coupon", "promotionCode", "webhookEndpoint", "token")
 KIND_ORDER += ("refund", "payment", "order", "checkoutSession")
-
-#: Order statuses a capture of the whole amount turns into ``succeeded``.
-_OPEN_ORDER = frozenset(
-    {OrderStatus.REQUIRES_AUTHORIZATION, OrderStatus.PENDING, OrderStatus.REQUIRES_CAPTURE}
-)
-
-
-# --- collecting a batch ---------------------------------------------------------------------
-
-
-@dataclass
-class _Item:
-    data: dict
-    user: Any = None
-
-
-@dataclass
-class _Batch:
-    items: dict[str, dict[str, _Item]] = field(default_factory=lambda: defaultdict(dict))
-    rows: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
-    #: Parents (payments, orders) whose totals a written child may have changed.
-    refresh: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    callbacks: list[Callable[[], None]] = field(default_factory=list)
-    #: Sum the totals of every parent in the batch again (explicit syncs), not only of
-    #: new ones and those whose children changed (events).
-    recount_all: bool = False
-
-    def add(self, data: dict, user: Any, *, top_level: bool) -> tuple[str, str] | None:
-        if not isinstance(data, dict):
-            raise TypeError(f"a Smartpay object must be a dict, not {type(data).__name__}")
-        kind = data.get("object")
-        if not isinstance(kind, str) or kind not in MODELS_BY_OBJECT or not data.get("id"):
-            if top_level:
-                raise ValueError(f"not a Smartpay object that django_smartpay mirrors: object={kind!r}")
-            return None
-        inherited = user if kind in ("checkoutSession", "token", "order") else None
-        for child in _nested(data):
-            self.add(child, inherited, top_level=False)
-        known = self.items[kind].get(data["id"])
-        if known is None or precedence(stored_data(data)) >= precedence(stored_data(known.data)):
-            self.items[kind][data["id"]] = _Item(data, inherited or (known.user if known else None))
-        elif inherited is not None:
-            known.user = inherited
-        return kind, data["id"]
-
-
-def _nested(data: dict) -> Iterable[dict]:
-    """Expanded objects of mirrored kinds found in the fields of ``data``."""
-    for value in data.values():
-        candidates = value if isinstance(value, list) else [value]
-        for candidate in candidates:
-            if isinstance(candidate, dict) and candidate.get("object") in MODELS_BY_OBJECT:
-                yield candidate
 
 
 def _is_news(data: dict, row: Any) -> bool:
@@ -133,7 +77,9 @@ def sync_object(data: dict, *, user: Any = None, model: type[SmartpayObject] | N
     return _run([data], user)[0]
 
 
-def sync_object_in_transaction(data: dict, *, user: Any = None, also: Iterable[dict] = ()) -> SmartpayObject:
+def sync_object_in_transaction(
+    data: dict, *, user: Any = None, also: Iterable[dict] = (), absent: Collection[tuple[str, str]] = ()
+) -> SmartpayObject:
     """:func:`sync_object` for a caller that already holds a transaction.
 
     It adds no savepoint of its own (two statements fewer), so the caller must be
@@ -142,10 +88,16 @@ def sync_object_in_transaction(data: dict, *, user: Any = None, also: Iterable[d
     first, and the retry updates that row instead.  Objects in ``also`` (such as a
     parent fetched after a child's event) are written in the same batch, so a row
     both refreshed for its children and given new data is locked and written once.
+
+    ``absent`` lists ``(kind, smartpay id)`` pairs the caller found not mirrored just
+    before its transaction: their rows are inserted without being looked up (one
+    statement fewer).  If another process inserted one meanwhile, the INSERT raises
+    :class:`~django.db.IntegrityError` and the caller's retry, without ``absent``,
+    updates that row.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sync_object_in_transaction() needs an enclosing transaction.atomic()")
-    return _sync([data, *also], user)[0]
+    return _sync([data, *also], user, absent=absent)[0]
 
 
 def sync_page(collection_or_list: dict | list) -> list[SmartpayObject]:
@@ -194,8 +146,10 @@ def _run(items: list[dict], user: Any, *, recount: bool = False) -> list[Smartpa
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _sync(items: list[dict], user: Any, *, recount: bool = False) -> list[SmartpayObject]:
-    batch = _Batch(recount_all=recount)
+def _sync(
+    items: list[dict], user: Any, *, recount: bool = False, absent: Collection[tuple[str, str]] = ()
+) -> list[SmartpayObject]:
+    batch = Batch(recount_all=recount, absent=frozenset(absent))
     keys = [batch.add(data, user, top_level=True) for data in items]
     for kind in KIND_ORDER:
         if batch.items.get(kind) or batch.refresh.get(kind):
@@ -209,11 +163,12 @@ def _snapshot(row: Any) -> dict[str, Any]:
     return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
 
 
-def _sync_kind(kind: str, batch: _Batch) -> None:
+def _sync_kind(kind: str, batch: Batch) -> None:
     model = MODELS_BY_OBJECT[kind]
     items = batch.items.get(kind, {})
     refresh = batch.refresh.get(kind, set())
-    existing: dict[str, Any] = _lock_rows(model, sorted({*items, *refresh}))
+    wanted = {*items, *refresh} - {sid for absent_kind, sid in batch.absent if absent_kind == kind}
+    existing: dict[str, Any] = _lock_rows(model, sorted(wanted)) if wanted else {}
     new: list[Any] = []
     changed: list[tuple[Any, dict[str, Any]]] = []
     for sid, item in items.items():
@@ -269,173 +224,6 @@ def _write(model: type[SmartpayObject], new: list[Any], changed: list[Any]) -> N
 
 def _nothing(*args: Any) -> None:
     return None
-
-
-# --- derived columns, before writing --------------------------------------------------------
-
-
-def _recount(batch: _Batch, kind: str, new: list[Any], changed: list[tuple[Any, dict]]) -> list[Any]:
-    """Rows whose totals must be summed again: new ones, and parents of written children."""
-    dirty = batch.refresh.get(kind, set())
-    return [*new, *(row for row, _before in changed if batch.recount_all or row.smartpay_id in dirty)]
-
-
-def refund_totals(payment_ids: list[str]) -> models.QuerySet[Any, Any]:
-    """``(payment id, total of its succeeded refunds)`` pairs, found through the payment's index.
-
-    The status is in the sum, not the WHERE: there SQLite may pick the status index (every
-    succeeded refund, a scan that grows with the table) over the payment's.
-    """
-    return (
-        Refund.objects.filter(payment_id__in=payment_ids)
-        .order_by()
-        .values("payment_id")
-        .annotate(total=Sum("amount", filter=Q(status=RefundStatus.SUCCEEDED)))
-        .values_list("payment_id", "total")
-    )
-
-
-def _derive_payments(batch: _Batch, new: list[Payment], changed: list[tuple[Payment, dict]]) -> None:
-    wanted = _recount(batch, "payment", new, changed)
-    if wanted:
-        totals = dict(refund_totals([row.smartpay_id for row in wanted]))
-        for row in wanted:
-            row.refunded_amount = totals.get(row.smartpay_id) or 0
-    for row in [*new, *(row for row, _before in changed)]:
-        if row.status == PaymentStatus.REFUNDED:  # Smartpay says so, even if refunds are missing here
-            row.refunded_amount = max(row.refunded_amount, row.amount)
-        elif row.status == PaymentStatus.PROCESSED and row.refunded_amount >= row.amount > 0:
-            row.status = PaymentStatus.REFUNDED.value
-
-
-def _derive_orders(batch: _Batch, new: list[Order], changed: list[tuple[Order, dict]]) -> None:
-    wanted = _recount(batch, "order", new, changed)
-    inherit = [row for row in new if row.token_id and row.user_id is None]
-    known_users = {sid: token.user_id for sid, token in batch.rows.get("token", {}).items()}
-    token_ids = {row.token_id or "" for row in inherit}
-    totals, users = _order_context([row.smartpay_id for row in wanted], token_ids - set(known_users))
-    for row in wanted:
-        row.captured_amount, row.refunded_amount = totals.get(row.smartpay_id, (0, 0))
-    for row in inherit:
-        row.user_id = known_users.get(row.token_id or "") or users.get(row.token_id or "")
-    for row in [*new, *(row for row, _before in changed)]:
-        if row.status in _OPEN_ORDER and row.captured_amount >= row.amount > 0:
-            row.status = OrderStatus.SUCCEEDED.value
-
-
-def _order_context(order_ids: list[str], token_ids: set[str]) -> tuple[dict[str, tuple[int, int]], dict]:
-    """Payment totals of ``order_ids`` and the users of ``token_ids``, in one statement."""
-    big = models.BigIntegerField()
-    queries: list[Any] = []
-    if order_ids:
-        queries.append(
-            Payment.objects.filter(order_id__in=order_ids)
-            .order_by()
-            .values("order_id")
-            .annotate(
-                kind=Value("payments", output_field=models.CharField()),
-                captured=Sum("amount"),
-                refunded=Sum("refunded_amount"),
-                user=Value(None, output_field=big),
-            )
-            .values_list("kind", "order_id", "captured", "refunded", "user")
-        )
-    if token_ids:
-        queries.append(
-            Token.objects.filter(smartpay_id__in=token_ids, user__isnull=False)
-            .order_by()
-            .annotate(
-                kind=Value("token", output_field=models.CharField()),
-                captured=Value(0, output_field=big),
-                refunded=Value(0, output_field=big),
-            )
-            .values_list("kind", "smartpay_id", "captured", "refunded", "user_id")
-        )
-    if not queries:
-        return {}, {}
-    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-    totals: dict[str, tuple[int, int]] = {}
-    users: dict[str, Any] = {}
-    for kind, sid, captured, refunded, user_id in rows:
-        if kind == "payments":
-            totals[str(sid)] = (int(captured or 0), int(refunded or 0))
-        else:
-            users[str(sid)] = user_id
-    return totals, users
-
-
-DERIVE: dict[str, Callable[..., None]] = {"payment": _derive_payments, "order": _derive_orders}
-
-
-# --- after writing: parents to refresh, links, signals ----------------------------------------
-
-
-def _touched(new: list[Any], changed: list[tuple[Any, dict]], parent: str, *columns: str) -> set[str]:
-    """Parents whose totals a written child may have changed."""
-    ids = {getattr(row, parent) for row in new}
-    for row, before in changed:
-        if any(getattr(row, c) != before[c] for c in (parent, *columns)):
-            ids.update({getattr(row, parent), before[parent]})
-    return {sid for sid in ids if sid}
-
-
-def _after_refunds(batch: _Batch, new: list[Refund], changed: list[tuple[Refund, dict]]) -> None:
-    batch.refresh["payment"] |= _touched(new, changed, "payment_id", "amount", "status")
-    for row in new:
-        batch.callbacks.append(_sender(signals.refund_created, Refund, instance=row))
-
-
-def _after_payments(batch: _Batch, new: list[Payment], changed: list[tuple[Payment, dict]]) -> None:
-    batch.refresh["order"] |= _touched(new, changed, "order_id", "amount", "refunded_amount")
-    for row in new:
-        batch.callbacks.append(_sender(signals.payment_created, Payment, instance=row))
-
-
-def _status_signals(signal: Any, model: type[SmartpayObject]) -> Callable[..., None]:
-    def after(batch: _Batch, new: list[Any], changed: list[tuple[Any, dict]]) -> None:
-        transitions = [(row, None) for row in new]
-        transitions += [(row, before["status"]) for row, before in changed if row.status != before["status"]]
-        for row, old in transitions:
-            batch.callbacks.append(
-                _sender(signal, model, instance=row, old_status=old, new_status=row.status)
-            )
-
-    return after
-
-
-def _after_tokens(batch: _Batch, new: list[Token], changed: list[tuple[Token, dict]]) -> None:
-    _status_signals(signals.token_status_changed, Token)(batch, new, changed)
-    owned = [row.smartpay_id for row in new if row.user_id]
-    owned += [row.smartpay_id for row, before in changed if row.user_id and row.user_id != before["user_id"]]
-    if owned:
-        Order.objects.filter(token_id__in=owned, user__isnull=True).update(
-            user_id=Subquery(Token.objects.filter(smartpay_id=OuterRef("token_id")).values("user_id")[:1])
-        )
-
-
-def _after_sessions(batch: _Batch, new: list[CheckoutSession], changed: list[tuple[Any, dict]]) -> None:
-    """A session synced for a user hands the user to its order and token known only by id."""
-    for row in [*new, *(row for row, _old in changed)]:
-        if batch.items["checkoutSession"][row.smartpay_id].user is None:
-            continue
-        if row.token_id and row.token_id not in batch.rows.get("token", {}):
-            Token.objects.filter(smartpay_id=row.token_id, user__isnull=True).update(user_id=row.user_id)
-            Order.objects.filter(token_id=row.token_id, user__isnull=True).update(user_id=row.user_id)
-        if row.order_id and row.order_id not in batch.rows.get("order", {}):
-            Order.objects.filter(smartpay_id=row.order_id, user__isnull=True).update(user_id=row.user_id)
-
-
-AFTER_WRITE: dict[str, Callable[..., None]] = {
-    "refund": _after_refunds,
-    "payment": _after_payments,
-    "order": _status_signals(signals.order_status_changed, Order),
-    "token": _after_tokens,
-    "checkoutSession": _after_sessions,
-}
-
-
-def _sender(signal: Any, sender: type[SmartpayObject], **kwargs: Any) -> Callable[[], None]:
-    return partial(signals.send_robust_logged, signal, sender, **kwargs)
 
 
 # --- fetching one object, by id ----------------------------------------------------------

@@ -42,9 +42,13 @@ FRAMEWORKS = ("django", "rest_framework", "drf_spectacular", "celery")
 #: The lower layers and the doors they must never import.
 LOWER = (
     "django_smartpay.sync",
+    "django_smartpay.sync_batch",
+    "django_smartpay.sync_derived",
     "django_smartpay.sync_fields",
     "django_smartpay.charging",
     "django_smartpay.models",
+    "django_smartpay.conf",
+    "django_smartpay.settings_rules",
 )
 DOORS = (
     "django_smartpay.admin",

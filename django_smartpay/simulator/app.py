@@ -13,10 +13,10 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import checkout_page, control, events, idempotency, shopper
-from .context import Call, Ctx
+from .context import Call, Ctx, Host
 from .errors import ApiError, method_not_allowed, route_not_found
 from .inputs import parse_json, query_params, read_body
 from .ledger import MUTATING
@@ -31,9 +31,6 @@ from .resources import (
     webhook_endpoints,
 )
 from .response import Response
-
-if TYPE_CHECKING:
-    from .simulator import Simulator
 
 #: WSGI environ key through which the in-process adapter passes the caller's read timeout.
 READ_TIMEOUT_KEY = "smartpay_simulator.read_timeout"
@@ -162,7 +159,7 @@ def fingerprint(body: Any) -> bytes:
 class Application:
     """The simulator's WSGI callable."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Host) -> None:
         self.sim = sim
         self.router = Router(ROUTES)
 

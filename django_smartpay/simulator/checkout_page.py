@@ -16,19 +16,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from django_smartpay.client import base62
 
 from . import discounts, events
 from .context import Ctx
+from .context import Host as Simulator  # what of the simulator this page uses
 from .errors import ApiError
 from .resources import orders, tokens
 from .response import Response
-
-if TYPE_CHECKING:
-    from .simulator import Simulator
 
 MERCHANT_NAME = "Smartpay Simulator Test Shop"
 

@@ -1,15 +1,79 @@
-"""The per-request context handed to every business-rule function."""
+"""The per-request context handed to every business-rule function, and the simulator as its parts see it.
+
+:class:`Host` lists what the modules the :class:`~.simulator.Simulator` is built from use of
+it, so that they depend on this description and not on ``simulator.py``, which imports them.
+"""
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
+from .clock import Clock
 from .errors import not_found
+from .faults import Faults
+from .idempotency import Idempotency
+from .ledger import Ledger
+from .outcomes import Outcomes
+from .response import Response
+from .store import Account, Store
 
-if TYPE_CHECKING:
-    from .simulator import Simulator
-    from .store import Account
+
+class Queue(Protocol):
+    """Where events become webhook deliveries (:class:`.delivery.Deliveries`)."""
+
+    def queue(
+        self, account: Account, event: dict[str, Any], endpoint: dict[str, Any], body: bytes, now: int
+    ) -> None: ...
+
+
+class Handler(Protocol):
+    """What answers one request (:class:`.app.Application`)."""
+
+    def handle(self, environ: dict[str, Any]) -> Response: ...
+
+
+class Host(Protocol):
+    """The :class:`~.simulator.Simulator`, as the request handlers, deliveries and control routes use it."""
+
+    store: Store
+    clock: Clock
+    faults: Faults
+    idempotency: Idempotency
+    ledger: Ledger
+    outcomes: Outcomes
+    origin: str
+    url_key: bytes
+    strict_amounts: bool
+    access_tokens: dict[str, str]
+    webhook_sender: Callable[[str, dict[str, str], bytes], int]
+    webhook_speed: float
+    webhook_timestamps: str
+
+    @property
+    def deliveries(self) -> Queue: ...
+    @property
+    def app(self) -> Handler: ...
+    @property
+    def api_base(self) -> str: ...
+    def after_request(self) -> None: ...
+    def register_key(self, secret_key: str) -> str: ...
+    def knows_key(self, secret_key: str) -> bool: ...
+    def reset(self) -> None: ...
+    def objects(self, account_key: str | None = None, kind: str | None = None) -> list[dict[str, Any]]: ...
+    def get_object(self, object_id: str) -> dict[str, Any]: ...
+    def deliver_webhooks(self) -> list[dict[str, Any]]: ...
+    def delivery_log(self, event_id: str | None = None) -> list[dict[str, Any]]: ...
+    def redeliver(self, delivery_id: str) -> dict[str, Any]: ...
+    def approve_token(self, token_id: str) -> dict[str, Any]: ...
+    def reject_token(self, token_id: str) -> dict[str, Any]: ...
+    def authorize_order(self, order_id: str) -> dict[str, Any]: ...
+    def reject_order(self, order_id: str, *, kind: str = "hard") -> dict[str, Any]: ...
+    def set_token_outcome(self, token_id: str, outcome: str, *, count: int | None = None) -> None: ...
+    def set_order_outcome(self, order_id: str, outcome: str, *, count: int | None = None) -> None: ...
+    def token_outcome(self, token_id: str) -> tuple[str, int | None]: ...
+    def order_outcome(self, order_id: str) -> tuple[str, int | None]: ...
 
 
 class Ctx:
@@ -21,7 +85,7 @@ class Ctx:
 
     __slots__ = ("account", "events", "now", "sim", "store", "touched")
 
-    def __init__(self, sim: Simulator, account: Account, now: int | None = None) -> None:
+    def __init__(self, sim: Host, account: Account, now: int | None = None) -> None:
         self.sim = sim
         self.store = sim.store
         self.account = account

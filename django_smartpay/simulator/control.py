@@ -34,16 +34,14 @@ It never shows a key or a secret in full: accounts appear as labels (``acct_test
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
+from .context import Host
 from .errors import ApiError, invalid, route_not_found
 from .inputs import parse_json, read_body
 from .response import Response
 from .store import mask_secret
-
-if TYPE_CHECKING:
-    from .simulator import Simulator
 
 _FAULT_FIELDS = {
     "method": "method",
@@ -64,7 +62,7 @@ def _body(environ: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _add_fault(sim: Simulator, body: dict[str, Any]) -> Response:
+def _add_fault(sim: Host, body: dict[str, Any]) -> Response:
     kwargs = {_FAULT_FIELDS[key]: value for key, value in body.items() if key in _FAULT_FIELDS}
     try:
         rule_id = sim.faults.add(**kwargs)
@@ -85,7 +83,7 @@ def masked(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _objects(sim: Simulator, label: str | None, kind: str | None) -> Response:
+def _objects(sim: Host, label: str | None, kind: str | None) -> Response:
     if label is None:
         found = sim.objects(None, kind)
     else:
@@ -111,7 +109,7 @@ def _optional_body(environ: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _outcome(sim: Simulator, environ: dict[str, Any], kind: str, object_id: str, method: str) -> Response:
+def _outcome(sim: Host, environ: dict[str, Any], kind: str, object_id: str, method: str) -> Response:
     setter = sim.set_token_outcome if kind == "tokens" else sim.set_order_outcome
     getter = sim.token_outcome if kind == "tokens" else sim.order_outcome
     try:
@@ -126,14 +124,14 @@ def _outcome(sim: Simulator, environ: dict[str, Any], kind: str, object_id: str,
     return Response.json(200, {"id": object_id, "outcome": outcome, "count": count})
 
 
-def _reject(sim: Simulator, environ: dict[str, Any], object_id: str) -> dict[str, Any]:
+def _reject(sim: Host, environ: dict[str, Any], object_id: str) -> dict[str, Any]:
     kind = _optional_body(environ).get("kind", "hard")
     if kind not in ("hard", "soft"):
         raise invalid(["kind must be one of: hard, soft"])
     return sim.reject_order(object_id, kind=kind)
 
 
-def _shopper(sim: Simulator, environ: dict[str, Any], kind: str, object_id: str, action: str) -> Response:
+def _shopper(sim: Host, environ: dict[str, Any], kind: str, object_id: str, action: str) -> Response:
     actions = {
         ("orders", "authorize"): sim.authorize_order,
         ("orders", "reject"): lambda object_id: _reject(sim, environ, object_id),
@@ -156,7 +154,7 @@ def _return_page(environ: dict[str, Any]) -> Response:
     )
 
 
-def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> Response:
+def handle(sim: Host, environ: dict[str, Any], method: str, path: str) -> Response:
     parts = [part for part in path.split("/")[2:] if part]
     query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     route = (method, *parts)

@@ -16,16 +16,15 @@ import hashlib
 import hmac
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
 from django_smartpay.client import base62
 from django_smartpay.client.errors import redact
 
-if TYPE_CHECKING:
-    from .simulator import Simulator
-    from .store import Account
+from .context import Host
+from .store import Account
 
 #: Seconds after the event at which attempts 1…6 are due (spec §11).
 SCHEDULE = (0, 5, 30, 120, 600, 3600)
@@ -104,7 +103,7 @@ class Delivery:
 
 
 class Deliveries:
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Host) -> None:
         self.sim = sim
         self._lock = threading.Lock()
         self._items: list[Delivery] = []

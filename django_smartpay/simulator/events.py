@@ -7,13 +7,11 @@ fixed when the event is created; every delivery attempt signs those same bytes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .context import Ctx
 from .render import dumps
 from .resources.webhook_endpoints import receivers
-
-if TYPE_CHECKING:
-    from .context import Ctx
 
 EVENT_VERSION = "2022-02-18"
 

@@ -10,7 +10,7 @@ Due webhooks are delivered once the response is complete.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -18,9 +18,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from .app import READ_TIMEOUT_KEY
-
-if TYPE_CHECKING:
-    from .simulator import Simulator
+from .context import Host
 
 
 def _read_timeout(timeout: Any) -> float | None:
@@ -44,7 +42,7 @@ def _body_bytes(body: Any) -> bytes:
 class InProcessAdapter(HTTPAdapter):
     """Never opens a connection: :meth:`send` calls the app; the answer is built by ``build_response``."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Host) -> None:
         super().__init__()
         self.sim = sim
 

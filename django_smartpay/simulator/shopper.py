@@ -9,15 +9,12 @@ account: the shopper does not know the merchant's key.  Responses are the update
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .context import Call, Ctx
+from .context import Call, Ctx, Host
 from .errors import not_found
 from .resources import orders, tokens
 from .validation import Checker
-
-if TYPE_CHECKING:
-    from .simulator import Simulator
 
 PASSWORD = "password"
 PAYMENT_METHODS = ("pm_test_visaApproved", "pm_test_visaDeclined")
@@ -27,7 +24,7 @@ class Unauthorized(Exception):
     """Rendered as the 401 body ``{"statusCode":401,"scheme":"Basic","realm":"api"}``."""
 
 
-def login(sim: Simulator, call: Call) -> tuple[Ctx | None, int, Any]:
+def login(sim: Host, call: Call) -> tuple[Ctx | None, int, Any]:
     check = Checker()
     body = check.body_object(call.body if call.body is not None else {})
     email = check.string(body, "emailAddress", required=True, min_len=1)
@@ -41,7 +38,7 @@ def login(sim: Simulator, call: Call) -> tuple[Ctx | None, int, Any]:
     return None, 200, {"accessToken": access_token}
 
 
-def _locate(sim: Simulator, object_id: str, object_name: str) -> tuple[Ctx, dict[str, Any]]:
+def _locate(sim: Host, object_id: str, object_name: str) -> tuple[Ctx, dict[str, Any]]:
     found = sim.store.find(object_id)
     if found is None or found[1]["object"] != object_name:
         raise not_found(object_name)
@@ -49,7 +46,7 @@ def _locate(sim: Simulator, object_id: str, object_name: str) -> tuple[Ctx, dict
     return Ctx(sim, account), obj
 
 
-def authorize_order(sim: Simulator, call: Call) -> tuple[Ctx | None, int, Any]:
+def authorize_order(sim: Host, call: Call) -> tuple[Ctx | None, int, Any]:
     check = Checker()
     body = check.body_object(call.body if call.body is not None else {})
     method = check.string(body, "paymentMethod", required=True, choices=PAYMENT_METHODS)
@@ -63,7 +60,7 @@ def authorize_order(sim: Simulator, call: Call) -> tuple[Ctx | None, int, Any]:
     return ctx, 200, order
 
 
-def decide_token(sim: Simulator, call: Call, approve: bool) -> tuple[Ctx | None, int, Any]:
+def decide_token(sim: Host, call: Call, approve: bool) -> tuple[Ctx | None, int, Any]:
     ctx, token = _locate(sim, call.id, "token")
     if token["status"] == "deleted":
         raise not_found("token")
@@ -71,15 +68,15 @@ def decide_token(sim: Simulator, call: Call, approve: bool) -> tuple[Ctx | None,
     return ctx, 200, token
 
 
-def approve_token(sim: Simulator, call: Call) -> tuple[Ctx | None, int, Any]:
+def approve_token(sim: Host, call: Call) -> tuple[Ctx | None, int, Any]:
     return decide_token(sim, call, True)
 
 
-def reject_token(sim: Simulator, call: Call) -> tuple[Ctx | None, int, Any]:
+def reject_token(sim: Host, call: Call) -> tuple[Ctx | None, int, Any]:
     return decide_token(sim, call, False)
 
 
-def check_bearer(sim: Simulator, header: str | None) -> None:
+def check_bearer(sim: Host, header: str | None) -> None:
     scheme, _, value = (header or "").partition(" ")
     if scheme != "Bearer" or value.strip() not in sim.access_tokens:
         raise Unauthorized

@@ -7,40 +7,26 @@ the row and retried under ``SELECT … FOR UPDATE``.  Signals are sent on commit
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import traceback
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, Subquery
+from django.db.models import Exists, F, Subquery, Value
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from django_smartpay import conf, signals, sync
-from django_smartpay.client import constants as c
+from django_smartpay import conf, signals
 from django_smartpay.exceptions import SmartpayConfigurationError
-from django_smartpay.models import (
-    MODELS_BY_OBJECT,
-    Order,
-    OrderStatus,
-    Payment,
-    PaymentStatus,
-    Refund,
-    RefundStatus,
-    TokenStatus,
-    WebhookEndpoint,
-    WebhookEvent,
-)
+from django_smartpay.models import MODELS_BY_OBJECT, WebhookEndpoint, WebhookEvent
 from django_smartpay.models.events import FINAL_STATUSES, WebhookEventStatus
-from django_smartpay.sync_fields import reference_id, to_ms
 
 from . import errors
-from .verification import EVENT_OBJECTS, Event, SignedHeaders, parse
+from .handlers import HANDLERS, apply, check_clock, follow_up, same_mode
+from .handlers import MAX_UPDATED_AHEAD as MAX_UPDATED_AHEAD
+from .verification import Event, SignedHeaders, parse
 
 try:
     from celery import current_app
@@ -54,11 +40,6 @@ TASK_NAME = "django_smartpay.tasks.process_webhook_event"
 ERROR_MAX_LENGTH = 2000
 TRACEBACK_MAX_LENGTH = 20000
 WRONG_MODE = "webhook.wrong-mode"
-#: How far an object's ``updatedAt`` may be ahead of its event's ``createdAt`` (both stamped
-#: by Smartpay's clock, so the simulator's clock works too).  Sync never moves a row
-#: backwards, so an object stamped further in the future would ignore every real update
-#: until that time: such an event is refused (400) and recorded as failed.
-MAX_UPDATED_AHEAD = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -93,120 +74,6 @@ class Outcome:
     event: WebhookEvent | None = None
 
 
-# --- what each event type does ------------------------------------------------------------------
-
-
-def sync_event_object(data: dict[str, Any], *also: dict[str, Any]) -> models.Model:
-    """Upsert the event's object (and ``also``, in the same batch) in the event's own transaction.
-
-    The transaction is retried once on IntegrityError (another delivery inserted the object).
-    """
-    return sync.sync_object_in_transaction(data, also=also)
-
-
-def _token_deleted(data: dict[str, Any]) -> models.Model:
-    return sync_event_object({**data, "status": TokenStatus.DELETED.value})
-
-
-#: What applies the object of each handled event type, inside the event's transaction.  A
-#: project may wrap or replace an entry (the tests make applying fail this way); a type
-#: listed in :data:`~.verification.EVENT_OBJECTS` but not here is stored as ignored.
-HANDLERS: dict[str, Callable[[dict[str, Any]], models.Model]] = {
-    **dict.fromkeys(EVENT_OBJECTS, sync_event_object),
-    c.EVENT_TOKEN_DELETED: _token_deleted,
-}
-
-
-def _order_after_capture(payment: dict[str, Any]) -> dict[str, Any] | None:
-    """The order, when a capture may have closed it (``cancelRemainder`` is not in the payment)."""
-    order_id = reference_id(payment.get("order"))
-    if order_id and Order.objects.filter(smartpay_id=order_id, status=OrderStatus.REQUIRES_CAPTURE).exists():
-        return conf.get_client().get_order(order_id)
-    return None
-
-
-def _payment_after_refund(refund: dict[str, Any]) -> dict[str, Any] | None:
-    """The payment, when this refund brings its succeeded refunds to its amount (it turns ``refunded``)."""
-    payment_id, amount = reference_id(refund.get("payment")), refund["amount"]
-    stored = Refund.objects.filter(smartpay_id=refund["id"], status=RefundStatus.SUCCEEDED)
-    payment = _only(
-        Payment.objects.filter(smartpay_id=payment_id, amount__gt=0)
-        .exclude(status=PaymentStatus.REFUNDED)
-        .annotate(counted=Subquery(stored.values("amount")[:1]))  # this refund, if already summed
-        .values_list("amount", "refunded_amount", "counted")
-    )
-    if payment is None:
-        return None
-    total = payment[1] - (payment[2] or 0)
-    if refund.get("status") == RefundStatus.SUCCEEDED:
-        total += amount
-    return conf.get_client().get_payment(str(payment_id)) if total >= payment[0] else None
-
-
-#: Events after which Smartpay changed a second object without an event of its own: that
-#: object is fetched before the event's transaction (no row lock held during the call).
-FOLLOW_UPS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
-    c.EVENT_PAYMENT_CREATED: _order_after_capture,
-    c.EVENT_REFUND_CREATED: _payment_after_refund,
-}
-
-
-def _apply(event: Event, follow_up: dict[str, Any] | None) -> models.Model:
-    handler = HANDLERS[event.type]
-    if follow_up is None:
-        return handler(event.data)
-    if handler is sync_event_object:  # one batch: the parent is locked and written once
-        return sync_event_object(event.data, follow_up)
-    obj = handler(event.data)
-    sync_event_object(follow_up)
-    return obj
-
-
-def _stamped_ahead(data: Any, limit_ms: int) -> str | None:
-    """The id of an object in ``data`` (itself or one expanded in it) updated after ``limit_ms``."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            updated = item.get("updatedAt")
-            if isinstance(updated, str) and updated.isdigit():  # sync would read it as a number
-                updated = int(updated)
-            if isinstance(updated, int) and not isinstance(updated, bool) and updated > limit_ms:
-                return str(item.get("id"))
-            stack.extend(value for value in item.values() if isinstance(value, dict | list))
-    return None
-
-
-def check_clock(event: Event) -> None:
-    """Raise :class:`~.errors.MalformedEvent` if an object in the event is stamped too far ahead.
-
-    That is an ``updatedAt`` (of the object or one expanded in it) more than
-    :data:`MAX_UPDATED_AHEAD` after the event's ``createdAt``.
-    """
-    limit = (to_ms(event.created) or 0) + MAX_UPDATED_AHEAD // dt.timedelta(milliseconds=1)
-    object_id = _stamped_ahead(event.data, limit)
-    if object_id is not None:
-        message = _(
-            "eventData.data.updatedAt (of %(id)s) is more than %(minutes)d minutes after the event's createdAt."
-        ) % {
-            "id": object_id,
-            "minutes": MAX_UPDATED_AHEAD // dt.timedelta(minutes=1),
-        }
-        raise errors.MalformedEvent(errors.MALFORMED_EVENT, message)
-
-
-def _follow_up(event: Event) -> dict[str, Any] | None:
-    fetch = FOLLOW_UPS.get(event.type)
-    return fetch(event.data) if fetch is not None else None
-
-
-def same_mode(event: Event) -> bool:
-    """Whether the event is of the mode (test or live) of ``SMARTPAY["SECRET_KEY"]``."""
-    return event.test is conf.is_test_mode()
-
-
 # --- reading what is stored -------------------------------------------------------------------
 
 
@@ -219,25 +86,72 @@ def _only(rows: Any) -> Any:
     return next(iter(rows[:1]), None)
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What the first query of a delivery found: its event, and whether the event's object is mirrored.
+
+    ``about`` is the ``(kind, id)`` asked about; ``object_known`` is ``None`` when nothing
+    was asked (no object named, or the body too large to read before verification).
+    """
+
+    event: Stored | None = None
+    about: tuple[str, str] | None = None
+    object_known: bool | None = None
+
+
+def _mirrored(about: tuple[str, str]) -> models.QuerySet[Any, Any]:
+    kind, smartpay_id = about
+    return MODELS_BY_OBJECT[kind]._default_manager.filter(smartpay_id=smartpay_id).order_by()
+
+
 def stored_event(event_id: str) -> Stored | None:
     row = _only(WebhookEvent.objects.filter(event_id=event_id).values_list("pk", "status"))
     return None if row is None else Stored(*row)
 
 
-def endpoint_secret(subscription_id: str, event_id: str) -> tuple[str, Stored | None] | None:
-    """The secret stored for the endpoint and, in the same query, the stored event; ``None``: no endpoint."""
-    event = WebhookEvent.objects.filter(event_id=event_id)
-    row = _only(
-        WebhookEndpoint.objects.filter(smartpay_id=subscription_id)
-        .annotate(
-            event_pk=Subquery(event.values("pk")[:1]), event_status=Subquery(event.values("status")[:1])
-        )
-        .values_list("signing_secret", "event_pk", "event_status")
+def lookup_event(event_id: str, about: tuple[str, str] | None = None) -> Lookup:
+    """The stored event and, in the same query, whether object ``about`` (kind, id) is mirrored."""
+    if about is None:
+        return Lookup(stored_event(event_id))
+    event = (
+        WebhookEvent.objects.filter(event_id=event_id)
+        .order_by()
+        .annotate(row_source=Value("event"))
+        .values_list("row_source", "pk", "status")
     )
+    mirrored = (
+        _mirrored(about)
+        .annotate(row_source=Value("object"), row_status=Value(""))
+        .values_list("row_source", "pk", "row_status")
+    )
+    stored, known = None, False
+    for source, pk, status in event.union(mirrored, all=True):
+        if source == "event":
+            stored = Stored(pk, status)
+        else:
+            known = True
+    return Lookup(stored, about, known)
+
+
+def endpoint_secret(
+    subscription_id: str, event_id: str, about: tuple[str, str] | None = None
+) -> tuple[str, Lookup] | None:
+    """The secret stored for the endpoint and, in the same query, what :func:`lookup_event` finds.
+
+    ``None``: no endpoint.
+    """
+    event = WebhookEvent.objects.filter(event_id=event_id)
+    rows = WebhookEndpoint.objects.filter(smartpay_id=subscription_id).annotate(
+        event_pk=Subquery(event.values("pk")[:1]), event_status=Subquery(event.values("status")[:1])
+    )
+    if about is not None:
+        rows = rows.annotate(object_known=Exists(_mirrored(about)))
+    fields = ["signing_secret", "event_pk", "event_status"] + (["object_known"] if about else [])
+    row = _only(rows.values_list(*fields))
     if row is None:
         return None
-    secret, pk, status = row
-    return secret, (None if pk is None else Stored(pk, status))
+    secret, pk, status, *known = row
+    return secret, Lookup(None if pk is None else Stored(pk, status), about, known[0] if known else None)
 
 
 # --- writing rows -------------------------------------------------------------------------------
@@ -373,8 +287,14 @@ def _wrong_mode(row: WebhookEvent, event: Event, delivery: Delivery) -> Outcome:
 # --- the paths ----------------------------------------------------------------------------------
 
 
-def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
-    """Store and (in sync mode) apply a verified event; ``stored`` is what the database held for it."""
+def receive(
+    event: Event, delivery: Delivery, stored: Stored | None, *, object_known: bool | None = None
+) -> Outcome:
+    """Store and (in sync mode) apply a verified event; ``stored`` is what the database held for it.
+
+    ``object_known`` is whether the event's object was mirrored when ``stored`` was read
+    (``None``: not known).  ``False`` spares the first attempt the lookup of that object's row.
+    """
     if stored is not None:
         return _redelivery(stored, event, delivery)
     row = _new_row(event, delivery)
@@ -391,7 +311,7 @@ def receive(event: Event, delivery: Delivery, stored: Stored | None) -> Outcome:
             return Outcome(200, "ignored", row)
         transaction.on_commit(partial(enqueue, row.pk))
         return Outcome(200, "received", row)
-    return _process_first(row, event, delivery)
+    return _process_first(row, event, delivery, object_known)
 
 
 def _refuse_if_ahead(event: Event, delivery: Delivery) -> None:
@@ -421,18 +341,21 @@ def _after_conflict(event: Event, delivery: Delivery) -> Outcome:
     return _redelivery(stored, event, delivery)
 
 
-def _process_first(row: WebhookEvent, event: Event, delivery: Delivery) -> Outcome:
+def _process_first(row: WebhookEvent, event: Event, delivery: Delivery, object_known: bool | None) -> Outcome:
+    # Not mirrored a moment ago: its row is inserted without looking it up.  If another
+    # process inserted it since, the INSERT fails and the second attempt looks it up.
+    absent = [(event.object_kind, event.object_id)] if object_known is False and event.object_kind else []
     for attempt in (1, 2):
         row.pk = None
         row.status, row.attempts, row.processed_at = WebhookEventStatus.PROCESSED, 1, timezone.now()
         inserted = False
         try:
-            follow_up = _follow_up(event)  # before any row lock
+            fetched = follow_up(event)  # before any row lock
             with transaction.atomic():
                 row.save(force_insert=True)
                 inserted = True
                 _on_commit(signals.webhook_received, event=row)
-                obj = _apply(event, follow_up)
+                obj = apply(event, fetched, absent if attempt == 1 else ())
                 _on_commit(signals.webhook_processed, event=row, event_type=row.type, obj=obj)
             return Outcome(200, "processed", row)
         except IntegrityError as exc:
@@ -480,7 +403,7 @@ def _apply_stored(pk: int, event: Event | None, body: str | None, force: bool) -
     applies = event.type in HANDLERS and same_mode(event)
     if applies:
         check_clock(event)
-    follow_up = _follow_up(event) if applies else None  # before the rows are locked
+    fetched = follow_up(event) if applies else None  # before the rows are locked
     with transaction.atomic():
         row = WebhookEvent.objects.select_for_update().get(pk=pk)
         if row.status in FINAL_STATUSES and not force:
@@ -497,7 +420,7 @@ def _apply_stored(pk: int, event: Event | None, body: str | None, force: bool) -
                 row.error = f"{WRONG_MODE}: not applied"
             row.save(update_fields=fields)
             return Outcome(200, "ignored", row)
-        obj = _apply(event, follow_up)
+        obj = apply(event, fetched)
         row.status = WebhookEventStatus.PROCESSED
         row.save(update_fields=fields)
         _on_commit(signals.webhook_processed, event=row, event_type=row.type, obj=obj)

@@ -259,6 +259,34 @@ def _load(body: bytes) -> Any:
     return event
 
 
+#: Bodies up to this size are read by :func:`claimed_object` (Smartpay's events are a few kilobytes).
+CLAIM_MAX_BYTES = 64 * 1024
+
+
+def claimed_object(body: bytes) -> tuple[str, str] | None:
+    """The ``(kind, id)`` of the object a body says its event is about, or ``None``.
+
+    It may be read before the signature is checked (the endpoint's secret is looked up
+    first), so nothing is decided by it: it only lets the query that reads the event's
+    state also tell whether that object is mirrored.  The receiver uses the answer only
+    if :func:`parse` finds the same object in the verified body.
+    """
+    if len(body) > CLAIM_MAX_BYTES:
+        return None
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    event_data = event.get("eventData") if isinstance(event, dict) else None
+    if not isinstance(event_data, dict) or not isinstance(event_data.get("type"), str):
+        return None
+    kind, data = EVENT_OBJECTS.get(event_data["type"]), event_data.get("data")
+    object_id = data.get("id") if isinstance(data, dict) else None
+    if kind is None or not isinstance(object_id, str) or not object_id:
+        return None
+    return kind, object_id
+
+
 def parse(body: bytes | str, event_id: str) -> Event:
     """The event in a signed ``body`` whose ``Smartpay-Event-Id`` is ``event_id``.
 

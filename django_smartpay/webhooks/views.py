@@ -21,7 +21,14 @@ from django_smartpay import conf
 
 from . import applying, errors
 from .network import client_address
-from .verification import SignedHeaders, check_timestamp, parse, read_headers, verify_signature
+from .verification import (
+    SignedHeaders,
+    check_timestamp,
+    claimed_object,
+    parse,
+    read_headers,
+    verify_signature,
+)
 
 logger = logging.getLogger("django_smartpay.webhooks")
 
@@ -79,11 +86,12 @@ def _error(exc: errors.WebhookRequestError) -> JsonResponse:
 
 
 @sensitive_variables("secrets", "found")  # an error report must not show the signing secrets
-def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
-    """Check the signature with the configured secrets, else the endpoint row's; return the stored event.
+def _verify(body: bytes, headers: SignedHeaders) -> applying.Lookup:
+    """Check the signature with the configured secrets, else the endpoint row's; return what is stored.
 
     The endpoint's row is read only when the settings give no matching secret, and then
-    together with the event's state, so either way one query tells whether it is new.
+    together with the event's state, so either way one query tells whether the event is
+    new and whether the object it names is mirrored.
     """
     secrets = conf.webhook_secrets_for(headers.subscription_id)
     tolerance = conf.webhook_tolerance()
@@ -96,10 +104,10 @@ def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
                 raise
             refused = exc
         else:
-            stored = applying.stored_event(headers.event_id)
-            check_timestamp(headers.timestamp, stored.status if stored else None, tolerance)
-            return stored
-    found = applying.endpoint_secret(headers.subscription_id, headers.event_id)
+            lookup = applying.lookup_event(headers.event_id, claimed_object(body))
+            check_timestamp(headers.timestamp, lookup.event.status if lookup.event else None, tolerance)
+            return lookup
+    found = applying.endpoint_secret(headers.subscription_id, headers.event_id, claimed_object(body))
     if found is None or not found[0]:
         raise refused or errors.WebhookRequestError(
             400,
@@ -107,14 +115,15 @@ def _verify(body: bytes, headers: SignedHeaders) -> applying.Stored | None:
             _("No signing secret is configured for this Smartpay-Subscription-Id."),
         )
     verify_signature(body, headers, [found[0]], None)
-    check_timestamp(headers.timestamp, found[1].status if found[1] else None, tolerance)
-    return found[1]
+    lookup = found[1]
+    check_timestamp(headers.timestamp, lookup.event.status if lookup.event else None, tolerance)
+    return lookup
 
 
 def _handle(request: HttpRequest) -> JsonResponse:
     body = _read_body(request)
     headers = read_headers(request)
-    stored = _verify(body, headers)
+    lookup = _verify(body, headers)
     delivery = applying.Delivery(
         headers=headers,
         body=body,
@@ -126,7 +135,10 @@ def _handle(request: HttpRequest) -> JsonResponse:
     except errors.MalformedEvent as exc:
         applying.record_malformed(delivery, exc)
         raise
-    outcome = applying.receive(event, delivery, stored)
+    claimed = lookup.about is not None and lookup.about == (event.object_kind, event.object_id)
+    outcome = applying.receive(
+        event, delivery, lookup.event, object_known=lookup.object_known if claimed else None
+    )
     if outcome.result == "conflict":
         raise errors.WebhookRequestError(
             409, errors.EVENT_ID_REUSED, _("This event id is stored with another body; it was not applied.")

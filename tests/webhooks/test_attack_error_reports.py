@@ -33,11 +33,11 @@ def _report(body: bytes, headers: dict[str, str]) -> tuple[str, str]:
     raise AssertionError("the failure did not reach Django's error handling")
 
 
-@pytest.mark.parametrize("where", ["stored_event", "endpoint_secret"])
+@pytest.mark.parametrize("where", ["lookup_event", "endpoint_secret"])
 @sensitive_variables("headers")
 def test_the_500_report_of_a_failed_delivery_shows_no_signing_secret(settings, simulator, monkeypatch, where):
     settings.DEBUG = False
-    if where == "stored_event":  # the settings' secret verifies, then the database fails
+    if where == "lookup_event":  # the settings' secret verifies, then the database fails
         settings.SMARTPAY = {**settings.SMARTPAY, "WEBHOOK_SECRETS": {SUBSCRIPTION_ID: SECRET}}
     else:  # the settings' secret does not verify, so the endpoint row is read: the database fails
         other = "A" + SECRET[1:]

@@ -54,12 +54,12 @@ def test_first_time_update_and_duplicate(
 def test_exact_statements_of_a_first_time_object(
     shop: Shop, receiver: Receiver, endpoint: Any, django_assert_num_queries: Any
 ) -> None:
-    # SELECT event status + endpoint secret; BEGIN; INSERT event; SELECT … FOR UPDATE token;
-    # INSERT token; COMMIT.
-    with django_assert_num_queries(6) as queries:
+    # SELECT endpoint secret + event status + whether the token is mirrored; BEGIN; INSERT
+    # event; INSERT token (not mirrored: no lookup of its row); COMMIT.
+    with django_assert_num_queries(5) as queries:
         shop.token(approve=False)
     statements = [query["sql"].split()[0] for query in queries.captured_queries]
-    assert statements == ["SELECT", "BEGIN", "INSERT", "SELECT", "INSERT", "COMMIT"]
+    assert statements == ["SELECT", "BEGIN", "INSERT", "INSERT", "COMMIT"]
 
 
 def test_first_delivery_of_an_order_event(
@@ -77,12 +77,10 @@ def test_first_delivery_of_an_order_event(
         capture_method="manual",
     )
     shop.tick()
-    # order.authorized, an order not yet mirrored: the token budget's six, plus the one read
-    # sync makes for a new order (its payments' totals and its token's user, which may have
-    # arrived first: arrival-order independence).  The lock read finds no row to carry that
-    # read, and PostgreSQL refuses FOR UPDATE in a UNION, so the two stay separate.  An
-    # order already mirrored (the usual case: services sync it at checkout) costs six.
-    with django_assert_max_num_queries(7):
+    # order.authorized, an order not yet mirrored: SELECT secret + event + whether the order
+    # is mirrored; BEGIN; INSERT event; its payments' totals and its token's user (either
+    # may have arrived first); INSERT order; COMMIT.
+    with django_assert_max_num_queries(6):
         shop.sim.authorize_order(session["order"]["id"])
     assert receiver.answers[-1][2]["status"] == "processed"
     shop.tick()
@@ -119,19 +117,19 @@ def test_payment_and_refund_events_sync_their_follow_up_in_the_same_batch(
 ) -> None:
     order_id = shop.order(capture_method="manual", amount=2000)
     shop.tick()
-    # payment.created, capturing the whole order: SELECT event + secret; SELECT the order's
-    # status (does the capture close it? then GET the order); BEGIN; INSERT event; lock the
-    # payment; its refunds' total; INSERT payment; lock the order (refreshed and re-fetched,
-    # written once); its payments' totals; upsert the order; COMMIT.
-    with django_assert_num_queries(11):
+    # payment.created, capturing the whole order: SELECT secret + event + whether the payment
+    # is mirrored; SELECT the order's status (does the capture close it? then GET the order);
+    # BEGIN; INSERT event; its refunds' total; INSERT payment; lock the order (refreshed and
+    # re-fetched, written once); its payments' totals; upsert the order; COMMIT.
+    with django_assert_num_queries(10):
         payment_id = shop.client.create_payment(order_id, 2000, "JPY")["id"]
     assert receiver.answers[-1][2]["status"] == "processed"
     assert Order.objects.get(smartpay_id=order_id).status == "succeeded"
     shop.tick()
     # refund.created, refunding it all: the payment and this refund's stored amount in one
     # SELECT (then GET the payment); then the refund, its payment and its order, each locked
-    # and written once.
-    with django_assert_num_queries(13):
+    # and written once (the refund, not mirrored, without a lookup of its row).
+    with django_assert_num_queries(12):
         shop.client.create_refund(payment_id, 2000, "JPY", "requested_by_customer")
     assert receiver.answers[-1][2]["status"] == "processed"
     payment = Payment.objects.get(smartpay_id=payment_id)

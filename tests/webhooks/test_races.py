@@ -119,3 +119,33 @@ def test_an_unreadable_body_is_400() -> None:
         "error": "webhook.unreadable-body",
         "message": "The body could not be read.",
     }
+
+
+def test_an_object_mirrored_after_the_first_query_is_updated_on_the_second_attempt(
+    shop: Shop, receiver: Receiver, signal_log: SignalLog
+) -> None:
+    """The first query said the token was not mirrored; another delivery mirrored it before our INSERT."""
+    token_id = shop.token(approve=False)
+    shop.tick()
+    stored = Token.objects.get(smartpay_id=token_id)
+    data = {**stored.data, "status": "active", "updatedAt": shop.sim.clock.now_ms()}
+    event_id = "evt_test_staleAbsentHint00000001"
+    body = json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "createdAt": shop.sim.clock.now_ms(),
+            "test": True,
+            "eventData": {"type": "token.approved", "data": data},
+        }
+    ).encode()
+    headers = SignedHeaders("signature", "0", event_id, WebhookEvent.objects.get().subscription_id)
+    signal_log.clear()
+    outcome = applying.receive(
+        parse(body, event_id), applying.Delivery(headers, body), stored=None, object_known=False
+    )
+    assert (outcome.status_code, outcome.result) == (200, "processed")
+    assert Token.objects.get(smartpay_id=token_id).status == "active"
+    assert Token.objects.filter(smartpay_id=token_id).count() == 1
+    assert WebhookEvent.objects.get(event_id=event_id).attempts == 1
+    assert signal_log.names() == ["webhook_received", "token_status_changed", "webhook_processed"]

@@ -10,6 +10,7 @@ import pytest
 from django_smartpay.models import Payment, Token, WebhookEvent, WebhookEventStatus
 from django_smartpay.testing import factories
 from django_smartpay.testing.webhooks import build_event, event_body
+from django_smartpay.webhooks.verification import claimed_object
 
 from .conftest import post, sign
 
@@ -130,3 +131,28 @@ def test_a_failed_event_id_redelivered_with_another_body_is_409_and_changes_noth
     # The genuine retry (same body) is applied.
     assert post(event_body(event), sign(event_body(event))).json()["status"] == "processed"
     assert Token.objects.get().status == "active"
+
+
+@pytest.mark.parametrize(
+    ("body", "claimed"),
+    [
+        (
+            b'{"eventData":{"type":"order.authorized","data":{"id":"order_test_1"}}}',
+            ("order", "order_test_1"),
+        ),
+        (b'{"eventData":{"type":"token.used","data":{"id":"paytok_test_1"}}}', ("token", "paytok_test_1")),
+        (b'{"eventData":{"type":"order.updated","data":{"id":"order_test_1"}}}', None),  # not handled
+        (b'{"eventData":{"type":["order.authorized"],"data":{"id":"order_test_1"}}}', None),
+        (b'{"eventData":{"type":"order.authorized","data":{"id":7}}}', None),
+        (b'{"eventData":{"type":"order.authorized","data":{"id":""}}}', None),
+        (b'{"eventData":{"type":"order.authorized","data":["order_test_1"]}}', None),
+        (b'{"eventData":"order.authorized"}', None),
+        (b'["eventData"]', None),
+        (b"not json", None),
+        (b"\xff\xfe", None),
+        (b"[" * 100_000, None),  # too large to read before verification
+        (b"[" * 5_000 + b"]" * 5_000, None),  # too deep for the parser
+    ],
+)
+def test_claimed_object_reads_what_a_body_names_and_nothing_else(body: bytes, claimed: Any) -> None:
+    assert claimed_object(body) == claimed
