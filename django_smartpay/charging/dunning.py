@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from django.db import router, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -202,21 +202,31 @@ def _usable(token: Token) -> bool:
 
 
 def charge_due_retries(
-    *, as_of: dt.datetime | None = None, batch_size: int = 100, now: dt.datetime | None = None
+    *,
+    as_of: dt.datetime | None = None,
+    batch_size: int = 100,
+    now: dt.datetime | None = None,
+    changed_before: dt.datetime | None = None,
 ) -> int:
     """Retry (or give up on) the ``past_due`` schedules whose ``retry_at`` has come by ``as_of``.
 
     Return the number of charges written.  ``as_of`` defaults to now (``now`` is its
-    older name); the rows written record the current time.
+    older name); the rows written record the current time.  ``changed_before`` leaves
+    out the schedules changed since then (a run passes its start: a charge it wrote and
+    that was declined at once waits for the next run, even when the run is "as of" a
+    moment past that decline's retry days).
     """
     now = scheduler_time(as_of, now)
+    due = Q(status=ChargeScheduleStatus.PAST_DUE, retry_at__lte=now)
+    if changed_before is not None:
+        due &= Q(updated__lt=changed_before)
     written = 0
     with transaction.atomic(using=_db()):
         rows = list(
             ChargeSchedule.objects.using(_db())
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("token")
-            .filter(status=ChargeScheduleStatus.PAST_DUE, retry_at__lte=now)
+            .filter(due)
             .order_by("retry_at", "pk")[:batch_size]
         )
         for row in rows:

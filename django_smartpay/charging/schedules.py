@@ -271,10 +271,13 @@ def run_due(
     latest period started by ``as_of`` (missed periods are skipped, see
     :mod:`.batches`), and never twice for a period (a unique constraint), so running
     again, or as of an earlier moment, writes nothing for a period already charged.
+    A retry is written only for a schedule unchanged since the run began: a charge the
+    run wrote and that was declined at once is retried by a later run, not this one.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError("batch_size must be a whole number of at least 1")
     as_of = scheduler_time(as_of, None)
+    started = timezone.now()
     totals = {"charges": 0, "retries": 0, "skipped_periods": 0, "paused": 0, "completed": 0}
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -288,7 +291,8 @@ def run_due(
             break
     # Then the retries of declined periods that are due (dunning).
     while max_batches is None or batches < max_batches:
-        written = dunning.charge_due_retries(as_of=as_of, batch_size=batch_size)
+        # A schedule this run changed (a renewal declined at once) waits for the next run.
+        written = dunning.charge_due_retries(as_of=as_of, batch_size=batch_size, changed_before=started)
         batches += 1
         totals["retries"] += written
         if not written:

@@ -279,3 +279,12 @@ def test_promotion_code_messages_in_japanese(api: Api) -> None:
     session = api.ok("POST", "/checkout-sessions", session_payload(1000))
     html = page(api, f"{session['url']}?promotion-code=NOPE&lang=ja").text
     assert "プロモーションコード NOPE は存在しません。" in html
+
+
+def test_a_checkout_closed_by_the_merchant_says_so_and_links_back(api: Api) -> None:
+    session = api.ok("POST", "/checkout-sessions", session_payload(1000, "manual"))
+    api.sim.authorize_order(session["order"]["id"])
+    api.ok("PUT", f"/orders/{session['order']['id']}/cancellation")
+    html = page(api, session["url"]).text
+    assert 'data-result="closed"' in html and "status: canceled" in html
+    assert 'id="back" href="https://shop.example.jp/cancel"' in html and 'id="approve"' not in html

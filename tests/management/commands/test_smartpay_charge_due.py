@@ -224,3 +224,28 @@ def test_as_of_is_refused_with_a_live_key(schedule, settings):
 def test_the_plain_command_is_unchanged_with_a_live_key(settings, db):
     with override_settings(SMARTPAY={**settings.SMARTPAY, "SECRET_KEY": "sk_live_productionKey0001"}):
         assert _run() == "0 charge(s) written and enqueued.\n"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_renewal_declined_during_the_run_is_not_retried_by_the_same_run(token, simulator):
+    """Tasks run as soon as the batch commits (eager Celery, as in the demo): the decline lands
+    while the command is still running, with retry days counted from the real time."""
+    schedule = create_schedule(
+        token,
+        1980,
+        items=[{"name": "Tea club", "amount": 1980}],
+        shipping_info={"address": ADDRESS},
+        interval="monthly",
+    )
+    assert "1 charge(s)" in _run()
+    schedule.refresh_from_db()
+    simulator.set_token_outcome(token.smartpay_id, "soft_decline")  # until changed
+    out = _run("--as-of", _as_of(schedule.next_run_at + dt.timedelta(days=20)))
+    assert "1 charge(s) written" in out
+    schedule.refresh_from_db()
+    assert schedule.status == ChargeScheduleStatus.PAST_DUE and schedule.failed_attempts == 1
+    renewal = TokenCharge.objects.filter(schedule=schedule).order_by("-pk")
+    assert [c.status for c in renewal] == [TokenChargeStatus.REJECTED, TokenChargeStatus.SUCCEEDED]
+    # The next run as of the same moment retries it (its first retry day has come by then).
+    assert "1 of them retry a declined period" in _run("--as-of", _as_of(schedule.next_run_at))
+    _paid_once_per_period()
