@@ -127,7 +127,9 @@ def _render(ctx: Ctx, session: dict[str, Any], path: str, message: str | None, l
     if state == "approved":
         heading, words = (
             text(language, f"result.approved.{kind}"),
-            text(language, "result.approved.body", merchant=merchant),
+            text(language, "result.approved.body", merchant=merchant)
+            if sim.checkout_forward_seconds is not None
+            else text(language, "result.approved.stay"),
         )
         link, label = session["successUrl"], text(language, "continue", merchant=merchant)
     elif state == "rejected":

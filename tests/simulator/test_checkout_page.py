@@ -181,8 +181,10 @@ def test_approving_on_the_page_shows_the_result_and_goes_back_to_the_shop(sim, a
     assert 'data-result="approved"' in html and "お支払いが承認されました" in html
     assert '<a class="button primary" id="continue" href="https://shop.example.jp/success">' in html
     assert '<meta http-equiv="refresh" content="3;url=https://shop.example.jp/success">' in html
+    assert "に戻ります" in html
     sim.checkout_forward_seconds = None  # a person reads it and clicks
-    assert 'http-equiv="refresh"' not in page(api, response.headers["Location"]).text
+    html = page(api, response.headers["Location"]).text
+    assert 'http-equiv="refresh"' not in html and "に戻ります" not in html and 'id="continue"' in html
 
 
 def test_rejecting_on_the_page_says_rejected_and_links_back(api: Api) -> None:
