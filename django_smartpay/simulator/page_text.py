@@ -1,4 +1,4 @@
-"""The checkout page's words in English and Japanese, and how the page picks its language.
+"""The checkout page's words in English and Japanese, how the page picks its language, and the merchant's name.
 
 A tiny table instead of gettext: the simulator imports nothing of Django.  The language is,
 in order: ``?lang=`` (the page's language switch), the checkout session's ``locale``, the
@@ -10,6 +10,9 @@ browser's ``Accept-Language``, then English.
 
 from __future__ import annotations
 
+#: The name the checkout page shows when none is given (``merchant_name=``, ``--merchant-name``).
+DEFAULT_MERCHANT_NAME = "Test Merchant"
+MAX_MERCHANT_NAME_LENGTH = 100
 LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"
 #: How each language names itself on the switch.
@@ -162,3 +165,13 @@ def choose(requested: str | None, locale: str | None, accept_language: str | Non
         if tag in LANGUAGES:
             return tag
     return DEFAULT_LANGUAGE
+
+
+def check_merchant_name(name: object) -> str:
+    """``name`` without surrounding blanks; :class:`ValueError` when empty, too long or not printable."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("merchant_name must be a non-empty string")
+    name = name.strip()
+    if len(name) > MAX_MERCHANT_NAME_LENGTH or not name.isprintable():
+        raise ValueError(f"merchant_name must be at most {MAX_MERCHANT_NAME_LENGTH} printable characters")
+    return name

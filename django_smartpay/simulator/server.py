@@ -22,14 +22,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from .inputs import MAX_BODY_BYTES
+from .page_text import DEFAULT_MERCHANT_NAME, MAX_MERCHANT_NAME_LENGTH, check_merchant_name
 from .render import dumps
-from .simulator import (
-    DEFAULT_MERCHANT_NAME,
-    MAX_MERCHANT_NAME_LENGTH,
-    SECRET_KEY_PATTERN,
-    Simulator,
-    check_merchant_name,
-)
+from .simulator import SECRET_KEY_PATTERN, Simulator
 
 #: Seconds one request (request line, headers and body) may take to arrive.
 REQUEST_TIMEOUT = 10.0

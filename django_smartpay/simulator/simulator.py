@@ -35,26 +35,14 @@ from .idempotency import Idempotency
 from .inprocess import InProcessAdapter
 from .ledger import Ledger
 from .outcomes import ORDER_OUTCOMES, TOKEN_OUTCOMES, Outcomes
+from .page_text import DEFAULT_MERCHANT_NAME, check_merchant_name
 from .resources import orders, tokens
 from .store import Store, account_label
 
 DEFAULT_ORIGIN = SIMULATOR_ORIGIN
-#: The name the checkout page shows when none is given (``merchant_name=``, ``--merchant-name``).
-DEFAULT_MERCHANT_NAME = "Test Merchant"
-MAX_MERCHANT_NAME_LENGTH = 100
 #: Seconds the checkout page's "approved" result waits before it follows ``successUrl`` by itself.
 CHECKOUT_FORWARD_SECONDS = 3.0
 SECRET_KEY_PATTERN = re.compile(r"sk_(?:test|live)_[0-9A-Za-z]+")
-
-
-def check_merchant_name(name: object) -> str:
-    """``name`` without surrounding blanks; :class:`ValueError` when empty, too long or not printable."""
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError("merchant_name must be a non-empty string")
-    name = name.strip()
-    if len(name) > MAX_MERCHANT_NAME_LENGTH or not name.isprintable():
-        raise ValueError(f"merchant_name must be at most {MAX_MERCHANT_NAME_LENGTH} printable characters")
-    return name
 
 
 class Simulator:

@@ -290,3 +290,16 @@ def test_a_checkout_closed_by_the_merchant_says_so_and_links_back(api: Api) -> N
     html = page(api, session["url"]).text
     assert 'data-result="closed"' in html and "status: canceled" in html
     assert 'id="back" href="https://shop.example.jp/cancel"' in html and 'id="approve"' not in html
+
+
+def test_the_control_api_names_the_merchant(sim, api: Api) -> None:
+    control = sim.origin + "/_simulator/merchant"
+    assert api.http.get(control).json() == {"name": "Test Merchant"}
+    named = api.http.post(control, json={"name": " Matcha & Co. 抹茶 "})
+    assert named.status_code == 200 and named.json() == {"name": "Matcha & Co. 抹茶"}
+    session = api.ok("POST", "/checkout-sessions", session_payload())
+    assert '<h1 id="merchant">Matcha &amp; Co. 抹茶</h1>' in page(api, session["url"]).text
+    for bad in ({"name": ""}, {"name": 7}, {}, {"name": "a\u0000b"}, {"name": "x" * 101}):
+        refused = api.http.post(control, json=bad)
+        assert refused.status_code == 400 and refused.json()["errorCode"] == "request.invalid", bad
+    assert sim.merchant_name == "Matcha & Co. 抹茶"
