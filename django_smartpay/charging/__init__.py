@@ -5,7 +5,7 @@ a task sends it (:mod:`.process`), reconciliation settles what is unknown
 (:mod:`.reconcile`), a schedule writes at most one charge per period (:mod:`.batches`).
 """
 
-from .batches import DEFAULT_BATCH_SIZE, BatchResult, charge_due_batch
+from .batches import DEFAULT_BATCH_SIZE, BatchResult, charge_due_batch, scheduler_time
 from .create import cancel_charge, charge_token, new_reference
 from .dispatch import enqueue_now, enqueue_on_commit, use_publisher
 from .dunning import SOFT_CODES, charge_due_retries, charge_settled, give_up, is_soft, retry_now
@@ -14,12 +14,14 @@ from .policy import EAGER_RETRIES, claim_timeout, longest_countdown
 from .process import Outcome, run_charge, send_order
 from .reconcile import reconcile_charges
 from .schedules import (
+    DueRun,
     cancel_schedule,
     charge_due_schedules,
     create_schedule,
     pause_schedule,
     resume_schedule,
     resume_token_schedules,
+    run_due,
     schedules_paused_by,
     update_schedule_token,
 )
@@ -29,6 +31,7 @@ __all__ = [
     "EAGER_RETRIES",
     "SOFT_CODES",
     "BatchResult",
+    "DueRun",
     "Outcome",
     "cancel_charge",
     "cancel_schedule",
@@ -52,6 +55,8 @@ __all__ = [
     "resume_token_schedules",
     "retry_now",
     "run_charge",
+    "run_due",
+    "scheduler_time",
     "schedules_paused_by",
     "send_order",
     "stop_token_charges",

@@ -3,7 +3,11 @@
 Concurrent runs share the work (``SKIP LOCKED``) instead of waiting or doubling it;
 the ``(schedule, period_date)`` constraint makes a second charge for a period
 impossible whatever the clocks say.  A batch charges a schedule for the latest
-period that has started and moves it past ``now``, so a run charges it at most once.
+period that has started and moves it past ``as_of``, so a run charges it at most once.
+
+``as_of`` (default: now) is the scheduler's clock: which periods have started.  The rows a
+batch writes always record the real time (``created``, ``updated``, ``next_attempt_at``),
+so a run "as of" another moment (``smartpay_charge_due --as-of``) leaves honest history.
 """
 
 from __future__ import annotations
@@ -93,11 +97,31 @@ class _Due:
         raise AttributeError(name)
 
 
-def charge_due_batch(*, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> BatchResult:
-    """Turn at most ``batch_size`` due schedules into charges, in one transaction."""
-    now = now or timezone.now()
-    if timezone.is_naive(now):
-        raise ValueError("now must be an aware datetime")
+def scheduler_time(as_of: dt.datetime | None, now: dt.datetime | None) -> dt.datetime:
+    """The moment a run decides by: ``as_of``, else ``now`` (its older name), else the current time."""
+    if as_of is not None and now is not None:
+        raise TypeError("pass as_of or now (an older name of as_of), not both")
+    moment = as_of if as_of is not None else now
+    if moment is None:
+        return timezone.now()
+    if not isinstance(moment, dt.datetime) or timezone.is_naive(moment):
+        raise ValueError("as_of must be an aware datetime")
+    return moment
+
+
+def charge_due_batch(
+    *,
+    as_of: dt.datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    now: dt.datetime | None = None,
+) -> BatchResult:
+    """Turn at most ``batch_size`` schedules due by ``as_of`` (default: now) into charges, in one transaction.
+
+    ``now`` is the older name of ``as_of``.  Whatever ``as_of`` says, the rows written
+    record the current time.
+    """
+    as_of = scheduler_time(as_of, now)
+    recorded = timezone.now()
     test_mode = conf.is_test_mode()
     using = router.db_for_write(ChargeSchedule)
     with transaction.atomic(using=using):
@@ -105,13 +129,13 @@ def charge_due_batch(*, now: dt.datetime | None = None, batch_size: int = DEFAUL
             _Due(values)
             for values in ChargeSchedule.objects.using(using)
             .select_for_update(skip_locked=True, of=("self",))
-            .filter(status=ChargeScheduleStatus.ACTIVE, next_run_at__lte=now)
+            .filter(status=ChargeScheduleStatus.ACTIVE, next_run_at__lte=as_of)
             .order_by("next_run_at", "pk")
             .values_list(*_COLUMNS)[:batch_size]
         ]
         if not rows:
             return BatchResult()
-        decisions = {due.pk: _decide(due, now, test_mode) for due in rows}
+        decisions = {due.pk: _decide(due, as_of, test_mode) for due in rows}
         wanted = {pk: plan for pk, plan in decisions.items() if isinstance(plan, _Charge)}
         existing = (
             set(
@@ -131,7 +155,7 @@ def charge_due_batch(*, now: dt.datetime | None = None, batch_size: int = DEFAUL
                 period_date=plan.day,
                 reference=new_reference(),
                 idempotency_key=new_key(),
-                next_attempt_at=now,
+                next_attempt_at=recorded,
                 **by_pk[pk].payload,
             )
             for pk, plan in wanted.items()
@@ -143,7 +167,7 @@ def charge_due_batch(*, now: dt.datetime | None = None, batch_size: int = DEFAUL
             for pk, plan in decisions.items()
         }
         ids = [charge.pk for charge in TokenCharge.objects.using(using).bulk_create(charges)]
-        _write_back(using, updates, {due.pk: due.count for due in rows}, now)
+        _write_back(using, updates, {due.pk: due.count for due in rows}, recorded)
         _announce(updates)
         enqueue_on_commit(ids, using=using)
     paused = sum(1 for u in updates.values() if u.status == ChargeScheduleStatus.PAUSED)
@@ -176,7 +200,11 @@ def _token_problem(due: _Due, test_mode: bool) -> str | None:
 
 
 def _decide(due: _Due, now: dt.datetime, test_mode: bool) -> _Charge | _Update:
-    """Charge the latest started period (logging the missed ones), or pause or complete."""
+    """Charge the latest period started by ``now`` (logging the missed ones), or pause or complete.
+
+    The catch-up rule: however many periods were missed, one charge is written (for
+    the latest); the missed ones are skipped, never charged later.
+    """
     try:
         series = series_of(due)
         first = series.date_of(due.next_run_at)
@@ -255,7 +283,9 @@ def _reader(pk: int) -> Any:
     return committed
 
 
-def _write_back(using: str, updates: dict[int, _Update], counts: dict[int, int], now: dt.datetime) -> None:
+def _write_back(
+    using: str, updates: dict[int, _Update], counts: dict[int, int], recorded: dt.datetime
+) -> None:
     """Write the schedules' new state: one ``UPDATE`` per distinct outcome, or one bulk update."""
     groups: dict[_Update, list[int]] = defaultdict(list)
     for pk, update in updates.items():
@@ -268,7 +298,7 @@ def _write_back(using: str, updates: dict[int, _Update], counts: dict[int, int],
                 status=update.status,
                 status_reason=update.status_reason,
                 count=F("count") + 1 if update.charged else F("count"),
-                updated=now,
+                updated=recorded,
             )
         return
     schedules.bulk_update(
@@ -279,7 +309,7 @@ def _write_back(using: str, updates: dict[int, _Update], counts: dict[int, int],
                 status=update.status,
                 status_reason=update.status_reason,
                 count=counts[pk] + (1 if update.charged else 0),
-                updated=now,
+                updated=recorded,
             )
             for pk, update in updates.items()
         ],

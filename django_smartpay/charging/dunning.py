@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from django.db import router, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from ..models import (
     TokenStatus,
 )
 from ..models.charges import DEAD_CHARGE_STATUSES
+from .batches import scheduler_time
 from .create import PAYLOAD_FIELDS, chargeable_token, invalid, new_key, new_reference
 from .dispatch import enqueue_on_commit
 
@@ -172,8 +173,11 @@ def _next_retry(row: ChargeSchedule, *, soft: bool) -> dt.datetime | None:
     return row.past_due_since + dt.timedelta(days=days[row.failed_attempts - 1])
 
 
-def _write_retry(row: ChargeSchedule, now: dt.datetime) -> TokenCharge | None:
-    """A new charge for the open period, unless a live one exists (caller holds the row lock)."""
+def _write_retry(row: ChargeSchedule) -> TokenCharge | None:
+    """A new charge for the open period, unless a live one exists (caller holds the row lock).
+
+    It records the current time, whatever moment the run that decided on it was "as of".
+    """
     attempts = TokenCharge.objects.using(_db()).filter(schedule=row, period_date=row.open_period_date)
     if attempts.exclude(status__in=DEAD_CHARGE_STATUSES).exists():
         return None
@@ -186,7 +190,7 @@ def _write_retry(row: ChargeSchedule, now: dt.datetime) -> TokenCharge | None:
         period_attempt=last + 1,
         reference=new_reference(),
         idempotency_key=new_key(),
-        next_attempt_at=now,
+        next_attempt_at=timezone.now(),
         **{name: getattr(row, name) for name in PAYLOAD_FIELDS},
     )
     enqueue_on_commit([charge.pk], using=_db())
@@ -197,16 +201,32 @@ def _usable(token: Token) -> bool:
     return token.status == TokenStatus.ACTIVE and token.test == conf.is_test_mode()
 
 
-def charge_due_retries(*, now: dt.datetime | None = None, batch_size: int = 100) -> int:
-    """Retry (or give up on) the ``past_due`` schedules whose ``retry_at`` has come; return charges written."""
-    now = now or timezone.now()
+def charge_due_retries(
+    *,
+    as_of: dt.datetime | None = None,
+    batch_size: int = 100,
+    now: dt.datetime | None = None,
+    changed_before: dt.datetime | None = None,
+) -> int:
+    """Retry (or give up on) the ``past_due`` schedules whose ``retry_at`` has come by ``as_of``.
+
+    Return the number of charges written.  ``as_of`` defaults to now (``now`` is its
+    older name); the rows written record the current time.  ``changed_before`` leaves
+    out the schedules changed since then (a run passes its start: a charge it wrote and
+    that was declined at once waits for the next run, even when the run is "as of" a
+    moment past that decline's retry days).
+    """
+    now = scheduler_time(as_of, now)
+    due = Q(status=ChargeScheduleStatus.PAST_DUE, retry_at__lte=now)
+    if changed_before is not None:
+        due &= Q(updated__lt=changed_before)
     written = 0
     with transaction.atomic(using=_db()):
         rows = list(
             ChargeSchedule.objects.using(_db())
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("token")
-            .filter(status=ChargeScheduleStatus.PAST_DUE, retry_at__lte=now)
+            .filter(due)
             .order_by("retry_at", "pk")[:batch_size]
         )
         for row in rows:
@@ -219,7 +239,7 @@ def charge_due_retries(*, now: dt.datetime | None = None, batch_size: int = 100)
                 continue
             row.retry_at = None  # the retry's outcome plans the next one
             row.save(update_fields=["retry_at", "updated"])
-            written += _write_retry(row, now) is not None
+            written += _write_retry(row) is not None
     return written
 
 
@@ -235,7 +255,7 @@ def retry_open_period(row: ChargeSchedule, reason: str, now: dt.datetime) -> Tok
     if row.past_due_since is None:
         row.past_due_since = now
     save_status(row, old, reason, ["retry_at", "past_due_since", "token"])
-    return _write_retry(row, now)
+    return _write_retry(row)
 
 
 def retry_now(schedule: ChargeSchedule | int, *, now: dt.datetime | None = None) -> TokenCharge:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import router, transaction
@@ -29,7 +30,7 @@ from ..models import (
 )
 from ..models.charges import default_time_zone
 from . import dunning
-from .batches import DEFAULT_BATCH_SIZE, charge_due_batch, series_of
+from .batches import DEFAULT_BATCH_SIZE, charge_due_batch, scheduler_time, series_of
 from .create import (
     CURRENCY,
     chargeable_token,
@@ -243,32 +244,83 @@ def cancel_schedule(schedule: ChargeSchedule | int) -> ChargeSchedule:
     return row
 
 
-def charge_due_schedules(
-    *, now: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: int | None = None
-) -> int:
-    """Charge every due schedule, batch after batch; return the number of charges written."""
+@dataclass(frozen=True)
+class DueRun:
+    """What one run of the scheduler did (:func:`run_due`)."""
+
+    #: the moment the run decided by (``as_of``)
+    as_of: dt.datetime
+    #: charges written for periods that had started
+    charges: int = 0
+    #: charges written to retry declined periods (dunning)
+    retries: int = 0
+    #: periods skipped by the catch-up rule (missed, never charged)
+    skipped_periods: int = 0
+    #: schedules paused (their token cannot be charged) or completed by the run
+    paused: int = 0
+    completed: int = 0
+
+
+def run_due(
+    *, as_of: dt.datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE, max_batches: int | None = None
+) -> DueRun:
+    """Charge every schedule due by ``as_of`` (default: now), then the retries due by then.
+
+    ``as_of`` only decides *which* periods and retries are due: every row written
+    records the current time.  Each schedule is charged at most once per run, for the
+    latest period started by ``as_of`` (missed periods are skipped, see
+    :mod:`.batches`), and never twice for a period (a unique constraint), so running
+    again, or as of an earlier moment, writes nothing for a period already charged.
+    A retry is written only for a schedule unchanged since the run began: a charge the
+    run wrote and that was declined at once is retried by a later run, not this one.
+    """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError("batch_size must be a whole number of at least 1")
-    now = now or timezone.now()
-    if timezone.is_naive(now):
-        raise ValueError("now must be an aware datetime")
-    total = batches = 0
+    as_of = scheduler_time(as_of, None)
+    started = timezone.now()
+    totals = {"charges": 0, "retries": 0, "skipped_periods": 0, "paused": 0, "completed": 0}
+    batches = 0
     while max_batches is None or batches < max_batches:
-        result = charge_due_batch(now=now, batch_size=batch_size)
+        result = charge_due_batch(as_of=as_of, batch_size=batch_size)
         batches += 1
-        total += result.created
+        totals["charges"] += result.created
+        totals["skipped_periods"] += result.skipped_periods
+        totals["paused"] += result.paused
+        totals["completed"] += result.completed
         if not result.selected:
             break
     # Then the retries of declined periods that are due (dunning).
     while max_batches is None or batches < max_batches:
-        written = dunning.charge_due_retries(now=now, batch_size=batch_size)
+        # A schedule this run changed (a renewal declined at once) waits for the next run.
+        written = dunning.charge_due_retries(as_of=as_of, batch_size=batch_size, changed_before=started)
         batches += 1
-        total += written
+        totals["retries"] += written
         if not written:
             break
-    if total:
-        logger.info("smartpay: %d scheduled charge(s) written in %d batch(es)", total, batches)
-    return total
+    run = DueRun(as_of, **totals)
+    if run.charges or run.retries:
+        logger.info(
+            "smartpay: %d scheduled charge(s) and %d retry charge(s) written in %d batch(es)",
+            run.charges,
+            run.retries,
+            batches,
+        )
+    return run
+
+
+def charge_due_schedules(
+    *,
+    as_of: dt.datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_batches: int | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Charge every schedule due by ``as_of`` (default: now); return the number of charges written.
+
+    ``now`` is the older name of ``as_of``.  See :func:`run_due`.
+    """
+    run = run_due(as_of=scheduler_time(as_of, now), batch_size=batch_size, max_batches=max_batches)
+    return run.charges + run.retries
 
 
 def update_schedule_token(

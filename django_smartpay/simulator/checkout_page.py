@@ -1,14 +1,24 @@
 """The hosted checkout page: ``<origin>/checkout/<checkoutSessionId>.<stamp>.<signature>`` (§11).
 
-GET shows the merchant, the amount and the items in yen (or, for a token session, what saving a
-payment method means) with Approve and Reject buttons — plain HTML forms, no JavaScript.
-Approve authorizes the order (or approves the token) and redirects 303 to ``successUrl`` — unless
-the order's outcome rule declines it (``Simulator.set_order_outcome``); Reject (a hard decline)
-rejects it and redirects 303 to ``cancelUrl``.  An order session also offers "Soft decline":
-``order.rejected`` is sent, the order stays ``requires_authorization`` and the page is shown again
-(303 to itself with ``?declined=soft``) so the shopper may retry.  No query parameters are added to either
-URL (spec §10.11 is open; the simulator adds none).  ``?promotion-code=CODE`` applies a code
-(see :mod:`.discounts`); a code that cannot be used is explained on the page.
+GET shows the merchant (``Simulator.merchant_name``), the amount, the items and the shipping
+address in yen (or, for a token session, what saving a payment method means), in English or
+Japanese (:mod:`.page_text`), with plain HTML forms — no JavaScript:
+
+* **Approve** authorizes the order (or approves the token) — unless the order's outcome rule
+  declines it (``Simulator.set_order_outcome``).  A token session also lets the tester pick what
+  the token's later orders answer (``Simulator.set_token_outcome``: approve, decline,
+  soft_decline, unusable).
+* **Soft decline** (order sessions): ``order.rejected`` is sent, the order stays
+  ``requires_authorization`` and the page is shown again with ``?declined=soft``.
+* **Reject** (a hard decline) rejects the order or the token.
+
+The page's own forms (``via=page``) then show the result on the same URL: approved (with a link
+to ``successUrl``, followed by itself after ``Simulator.checkout_forward_seconds``), rejected or
+closed (with a link back to ``cancelUrl``).  A POST without ``via=page`` (tests, scripts) is
+answered as Smartpay's redirect: 303 to ``successUrl`` or ``cancelUrl`` (303 to the page with
+``?declined=soft`` after a soft decline).  No query parameters are added to either URL (spec
+§10.11 is open; the simulator adds none).  ``?promotion-code=CODE`` applies a code (see
+:mod:`.discounts`); a code that cannot be used is explained on the page.
 """
 
 from __future__ import annotations
@@ -21,20 +31,20 @@ from urllib.parse import parse_qsl
 
 from django_smartpay.client import base62
 
+from . import checkout_html as html
 from . import discounts, events
 from .context import Ctx
 from .context import Host as Simulator  # what of the simulator this page uses
 from .errors import ApiError
+from .outcomes import TOKEN_OUTCOMES
+from .page_text import choose, text
 from .resources import orders, tokens
 from .response import Response
 
-MERCHANT_NAME = "Smartpay Simulator Test Shop"
-
-_STYLE = """body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.3rem}table{width:100%;border-collapse:collapse}td{padding:.3rem 0}td.n{text-align:right}
-.total{font-weight:bold;border-top:1px solid #999}.msg{padding:.6rem;background:#fff3cd;border:1px solid #e0c36a}
-.buttons{display:flex;gap:1rem;margin-top:1.5rem}button{font-size:1rem;padding:.6rem 1.4rem;cursor:pointer}
-#approve{background:#1a7f37;color:#fff;border:0}#reject{background:#eee;border:1px solid #999}"""
+#: Order statuses after an approval, and token/order statuses after a rejection.
+APPROVED = frozenset({"requires_capture", "succeeded", "active"})
+REJECTED = frozenset({"rejected"})
+ACTIONS = ("approve", "reject", "soft_decline")
 
 
 def _stamp(now_ms: int) -> str:
@@ -52,17 +62,11 @@ def session_url(sim: Simulator, session_id: str, now_ms: int) -> str:
     return f"{sim.origin}/checkout/{session_id}.{stamp}.{_signature(sim, session_id, stamp)}"
 
 
-def yen(amount: int) -> str:
-    return f"¥{amount:,}"
-
-
-def _page(title: str, content: str, status: int = 200) -> Response:
-    html = (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_STYLE}</style>'
-        f"</head><body>{content}</body></html>"
+def _card(language: str, title_key: str, body: str, status: int) -> Response:
+    title = text(language, title_key)
+    return html.page(
+        language, title, f'<main><div class="card"><h1>{escape(title)}</h1>{body}</div></main>', status
     )
-    return Response.html(status, html)
 
 
 def _locate(sim: Simulator, segment: str) -> tuple[Any, dict[str, Any]] | None:
@@ -76,72 +80,73 @@ def _locate(sim: Simulator, segment: str) -> tuple[Any, dict[str, Any]] | None:
     return found
 
 
-def _order_rows(ctx: Ctx, order: dict[str, Any]) -> str:
-    rows = []
-    for item_id in order["lineItems"]:
-        item = ctx.account.objects[item_id]
-        sign = -1 if item["kind"] == "discount" else 1
-        name = item["price"]["product"]["name"]
-        label = f"{escape(name)} x {item['quantity']}" if item["kind"] == "product" else escape(name)
-        rows.append(
-            f'<tr><td>{label}</td><td class="n">{yen(sign * item["amount"] * item["quantity"])}</td></tr>'
+def _state(status: str) -> str:
+    if status in APPROVED:
+        return "approved"
+    return "rejected" if status in REJECTED else "closed"
+
+
+def _render(ctx: Ctx, session: dict[str, Any], path: str, message: str | None, language: str) -> Response:
+    sim, merchant = ctx.sim, ctx.sim.merchant_name
+    top = html.bar(language, ctx.account.live, sim.origin + path)
+    note = f'<p class="note">{escape(text(language, "simulator"))}</p>'
+    title = text(language, "title", merchant=merchant)
+    token = ctx.account.objects[session["token"]] if "token" in session else None
+    order = ctx.account.objects[session["order"]] if token is None else None
+    subject = token if token is not None else order
+    assert subject is not None
+    if subject["status"] == "requires_authorization":
+        notice = f'<p class="msg" id="message">{escape(message)}</p>' if message else ""
+        if token is not None:
+            lead, details = "saving", f"<p>{escape(text(language, 'token.explain'))}</p>"
+            actions = html.choices(language, path, token_outcome=sim.outcomes.peek(token["id"])[0])
+        else:
+            assert order is not None
+            lead = "paying"
+            details = html.order_rows(language, ctx.account, order) + html.shipping_address(
+                language, order["shippingInfo"], session.get("customerInfo") or {}
+            )
+            actions = html.choices(language, path, token_outcome=None)
+        card = (
+            f'<div class="card"><p class="lead">{escape(text(language, lead))}</p>'
+            f'<h1 id="merchant">{escape(merchant)}</h1>{notice}{details}{actions}</div>'
         )
-    fee = order["shippingInfo"].get("feeAmount")
-    if fee:
-        rows.append(f'<tr><td>Shipping</td><td class="n">{yen(fee)}</td></tr>')
-    if order["discountAmount"]:
-        rows.append(f'<tr><td>Promotion code</td><td class="n">{yen(-order["discountAmount"])}</td></tr>')
-    rows.append(f'<tr class="total"><td>Total</td><td class="n" id="total">{yen(order["amount"])}</td></tr>')
-    return "<table>" + "".join(rows) + "</table>"
-
-
-#: (form action value, button id, label); the soft decline is offered on order sessions only.
-_CHOICES = (
-    ("approve", "approve", "Approve"),
-    ("soft_decline", "soft-decline", "Soft decline"),
-    ("reject", "reject", "Reject"),
-)
-SOFT_DECLINED_MESSAGE = "Your payment was declined. You may try again."
-
-
-def _buttons(action: str, soft: bool) -> str:
-    form = '<form method="post" action="{action}"><input type="hidden" name="action" value="{value}">{button}</form>'
-    forms = [
-        form.format(
-            action=escape(action),
-            value=value,
-            button=f'<button id="{button_id}" type="submit">{label}</button>',
+        return html.page(language, title, f"{top}<main>{card}{note}</main>")
+    state = _state(subject["status"])
+    kind = "token" if token is not None else "order"
+    extra = ""
+    if order is not None and state == "approved":
+        extra = f'<p>{escape(text(language, "total"))} <strong id="total">{html.yen(order["amount"])}</strong></p>'
+    if token is not None and state == "approved":
+        outcome = sim.outcomes.peek(token["id"])[0]
+        if outcome != "approve":
+            label = text(language, f"outcome.{outcome}")
+            extra = f'<p id="later-outcome">{escape(text(language, "result.outcome", outcome=label))}</p>'
+    if state == "approved":
+        heading, words = (
+            text(language, f"result.approved.{kind}"),
+            text(language, "result.approved.body", merchant=merchant)
+            if sim.checkout_forward_seconds is not None
+            else text(language, "result.approved.stay"),
         )
-        for value, button_id, label in _CHOICES
-        if soft or value != "soft_decline"
-    ]
-    return f'<div class="buttons">{"".join(forms)}</div>'
-
-
-def _render(ctx: Ctx, session: dict[str, Any], path: str, message: str | None) -> Response:
-    notice = f'<p class="msg" id="message">{escape(message)}</p>' if message else ""
-    header = f"<h1>{escape(MERCHANT_NAME)}</h1><p>Paying with Smartpay ({'live' if ctx.account.live else 'test'} mode)</p>"
-    if "token" in session:
-        token = ctx.account.objects[session["token"]]
-        body = (
-            "<p>Save Smartpay as a payment method for this shop. Nothing is charged now: the shop can "
-            "create orders with this saved method later, and you can ask it to remove it at any time.</p>"
-        )
-        waiting = token["status"] == "requires_authorization"
-        status = token["status"]
+        link, label = session["successUrl"], text(language, "continue", merchant=merchant)
+    elif state == "rejected":
+        heading, words = text(language, f"result.rejected.{kind}"), text(language, "result.rejected.body")
+        link, label = session["cancelUrl"], text(language, "back", merchant=merchant)
     else:
-        order = ctx.account.objects[session["order"]]
-        body = _order_rows(ctx, order)
-        waiting = order["status"] == "requires_authorization"
-        status = order["status"]
-    if waiting:
-        actions = _buttons(path, soft="token" not in session)
-    else:
-        actions = f'<p id="status">This checkout is complete (status: {escape(status)}).</p>'
-    return _page(f"Smartpay checkout — {MERCHANT_NAME}", header + notice + body + actions)
+        heading, words = (
+            text(language, "result.closed"),
+            text(language, "result.closed.body", status=subject["status"]),
+        )
+        link, label = session["cancelUrl"], text(language, "back", merchant=merchant)
+    card = html.result(language, state, heading=heading, body=words, link=link, link_label=label, extra=extra)
+    forward = sim.checkout_forward_seconds if state == "approved" else None
+    return html.page(
+        language, title, f"{top}<main>{card}{note}</main>", forward_to=link, forward_seconds=forward
+    )
 
 
-def _decide(ctx: Ctx, session: dict[str, Any], action: str) -> bool:
+def _decide(ctx: Ctx, session: dict[str, Any], action: str, outcome: str | None) -> bool:
     """Apply the shopper's ``action``; True when the order/token ends up approved."""
     approve = action == "approve"
     if "token" in session:
@@ -149,6 +154,8 @@ def _decide(ctx: Ctx, session: dict[str, Any], action: str) -> bool:
         wanted = "active" if approve else "rejected"
         if token["status"] != wanted:
             (tokens.approve if approve else tokens.reject)(ctx, token)
+        if approve and outcome is not None and outcome != ctx.sim.outcomes.peek(token["id"])[0]:
+            ctx.sim.outcomes.set(token["id"], outcome, None, TOKEN_OUTCOMES)
         return approve
     order = orders.refresh(ctx, ctx.account.objects[session["order"]])
     if approve and order["status"] in ("requires_capture", "succeeded"):
@@ -162,50 +169,66 @@ def _decide(ctx: Ctx, session: dict[str, Any], action: str) -> bool:
     return order["status"] in ("requires_capture", "succeeded")
 
 
-def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> Response:
-    found = _locate(sim, path[len("/checkout/") :])
-    if found is None:
-        return _page(
-            "Checkout not found", "<h1>Checkout not found</h1><p>This checkout link is not valid.</p>", 404
-        )
-    account, session = found
-    if method == "GET":
-        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        code = query.get("promotion-code", "").strip()
-        with sim.store.lock:
-            ctx = Ctx(sim, account)
-            message = SOFT_DECLINED_MESSAGE if query.get("declined") == "soft" else None
-            if code and "order" in session:
-                try:
-                    discounts.apply(ctx, orders.refresh(ctx, account.objects[session["order"]]), code)
-                except discounts.PromotionRefused as refused:
-                    message = str(refused)
-            response = _render(ctx, session, path, message)
-            if ctx.events:
-                events.commit(ctx)
-        return response
-    if method != "POST":
-        return _page("Method not allowed", "<h1>Method not allowed</h1>", 405)
+def _show(
+    sim: Simulator, account: Any, session: dict[str, Any], path: str, query: dict[str, str], language: str
+) -> Response:
+    code = query.get("promotion-code", "").strip()
+    with sim.store.lock:
+        ctx = Ctx(sim, account)
+        message = text(language, "soft_declined") if query.get("declined") == "soft" else None
+        if code and "order" in session:
+            try:
+                discounts.apply(ctx, orders.refresh(ctx, account.objects[session["order"]]), code)
+            except discounts.PromotionRefused as refused:
+                message = refused.message(language)
+        response = _render(ctx, session, path, message, language)
+        if ctx.events:
+            events.commit(ctx)
+    return response
+
+
+def _form(environ: dict[str, Any]) -> dict[str, str]:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    form = dict(parse_qsl(environ["wsgi.input"].read(min(max(length, 0), 65536)).decode("latin-1")))
-    action = form.get("action")
-    if action == "decline":
-        action = "reject"
-    if action not in ("approve", "reject", "soft_decline") or (
-        action == "soft_decline" and "token" in session
+    raw = environ["wsgi.input"].read(min(max(length, 0), 65536))
+    return dict(parse_qsl(raw.decode("utf-8", "replace")))
+
+
+def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> Response:
+    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    accept = environ.get("HTTP_ACCEPT_LANGUAGE")
+    found = _locate(sim, path[len("/checkout/") :])
+    if found is None:
+        language = choose(query.get("lang"), None, accept)
+        return _card(language, "not_found.title", f"<p>{escape(text(language, 'not_found.body'))}</p>", 404)
+    account, session = found
+    if method == "GET":
+        return _show(
+            sim, account, session, path, query, choose(query.get("lang"), session.get("locale"), accept)
+        )
+    if method != "POST":
+        return _card(choose(query.get("lang"), session.get("locale"), accept), "not_allowed.title", "", 405)
+    form = _form(environ)
+    language = choose(form.get("lang"), session.get("locale"), accept)
+    action = "reject" if form.get("action") == "decline" else form.get("action")
+    outcome = form.get("outcome")
+    token_session = "token" in session
+    if (
+        action not in ACTIONS
+        or (action == "soft_decline" and token_session)
+        or (outcome is not None and (outcome not in TOKEN_OUTCOMES or not token_session))
     ):
-        return _page("Unknown action", "<h1>Unknown action</h1><p>Choose Approve or Reject.</p>", 400)
+        return _card(language, "bad_action.title", f"<p>{escape(text(language, 'bad_action.body'))}</p>", 400)
     with sim.store.lock:
         ctx = Ctx(sim, account)
         try:
-            approved = _decide(ctx, session, action)
+            approved = _decide(ctx, session, action, outcome)
         except ApiError as error:
-            return _page(
-                "Checkout complete", f"<h1>Checkout cannot change</h1><p>{escape(error.message)}</p>", 409
-            )
+            back = escape(f"{sim.origin}{path}?lang={language}")
+            body = f'<p>{escape(error.message)}</p><p><a href="{back}" id="to-result">{escape(sim.merchant_name)}</a></p>'
+            return _card(language, "conflict.title", body, 409)
         if ctx.events:
             events.commit(ctx)
         sim.ledger.record(
@@ -217,9 +240,16 @@ def handle(sim: Simulator, environ: dict[str, Any], method: str, path: str) -> R
             object_ids=ctx.touched,
             account=account.label,
         )
+    soft = (
+        not approved
+        and "order" in session
+        and account.objects[session["order"]]["status"] == "requires_authorization"
+    )
+    if form.get("via") == "page":
+        # The page's own forms: show the result (or the page again after a soft decline) here.
+        return Response.redirect(f"{sim.origin}{path}?lang={language}" + ("&declined=soft" if soft else ""))
     if approved:
         return Response.redirect(session["successUrl"])
-    order_status = account.objects[session["order"]]["status"] if "order" in session else None
-    if order_status == "requires_authorization":  # soft decline: the shopper may try again
+    if soft:  # the shopper may try again
         return Response.redirect(f"{sim.origin}{path}?declined=soft")
     return Response.redirect(session["cancelUrl"])

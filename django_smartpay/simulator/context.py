@@ -50,6 +50,8 @@ class Host(Protocol):
     webhook_sender: Callable[[str, dict[str, str], bytes], int]
     webhook_speed: float
     webhook_timestamps: str
+    merchant_name: str
+    checkout_forward_seconds: float | None
 
     @property
     def deliveries(self) -> Queue: ...

@@ -27,6 +27,8 @@ It never shows a key or a secret in full: accounts appear as labels (``acct_test
                                                            "soft_decline"|"unusable", "count": n|null}``
 ``GET|POST /_simulator/orders/{id}/outcome``               the same for the order's next authorization
                                                            attempts (no ``unusable``)
+``GET|POST /_simulator/merchant``                          the name the checkout page shows:
+                                                           ``{"name": "Matcha & Co."}``
 ``GET /_simulator/return``                                 a landing page ("Returned") for redirects
 =========================================================  ==========================================
 """
@@ -40,6 +42,7 @@ from urllib.parse import parse_qsl
 from .context import Host
 from .errors import ApiError, invalid, route_not_found
 from .inputs import parse_json, read_body
+from .page_text import check_merchant_name
 from .response import Response
 from .store import mask_secret
 
@@ -215,6 +218,14 @@ def handle(sim: Host, environ: dict[str, Any], method: str, path: str) -> Respon
             return _outcome(sim, environ, kind, object_id, method)
         case ("POST", ("orders" | "tokens") as kind, object_id, action):
             return _shopper(sim, environ, kind, object_id, action)
+        case ("GET", "merchant"):
+            return Response.json(200, {"name": sim.merchant_name})
+        case ("POST", "merchant"):
+            try:
+                sim.merchant_name = check_merchant_name(_body(environ).get("name"))
+            except ValueError as exc:
+                raise invalid([str(exc)]) from None
+            return Response.json(200, {"name": sim.merchant_name})
         case ("GET", "return"):
             return _return_page(environ)
     raise route_not_found(method, path)

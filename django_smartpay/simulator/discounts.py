@@ -14,21 +14,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import page_text
 from .context import Ctx
 
 
 class PromotionRefused(Exception):
-    """The code cannot be applied; the message is shown to the shopper."""
+    """The code cannot be applied; :meth:`message` is shown to the shopper (``str()``: in English)."""
+
+    def __init__(self, key: str, **params: str) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(self.message(page_text.DEFAULT_LANGUAGE))
+
+    def message(self, language: str) -> str:
+        params = dict(self.params)
+        if "label" in params:
+            params["label"] = page_text.text(language, f"label.{params['label']}")
+        return page_text.text(language, f"promo.{self.key}", **params)
 
 
 def _usable(obj: dict[str, Any], now: int, label: str) -> None:
     if not obj["active"]:
-        raise PromotionRefused(f"This {label} is no longer active.")
+        raise PromotionRefused("inactive", label=label)
     if obj.get("expiresAt") is not None and obj["expiresAt"] <= now:
-        raise PromotionRefused(f"This {label} has expired.")
+        raise PromotionRefused("expired", label=label)
     limit = obj.get("maxRedemptionCount")
     if limit is not None and obj["redemptionCount"] >= limit:
-        raise PromotionRefused(f"This {label} has been fully redeemed.")
+        raise PromotionRefused("redeemed", label=label)
 
 
 def discount_amount(coupon: dict[str, Any], amount: int) -> int:
@@ -40,10 +52,10 @@ def discount_amount(coupon: dict[str, Any], amount: int) -> int:
 def apply(ctx: Ctx, order: dict[str, Any], code: str) -> dict[str, Any]:
     """Apply ``code`` to ``order``; return the discount object or raise :class:`PromotionRefused`."""
     if order["status"] != "requires_authorization":
-        raise PromotionRefused("Promotion codes can only be applied before the order is confirmed.")
+        raise PromotionRefused("too_late")
     promotion_id = ctx.account.promotion_codes.get(code.lower())
     if promotion_id is None:
-        raise PromotionRefused(f"The promotion code {code} does not exist.")
+        raise PromotionRefused("unknown", code=code)
     promotion = ctx.account.objects[promotion_id]
     coupon = ctx.account.objects[promotion["coupon"]]
     for discount_id in order["discounts"]:
@@ -54,10 +66,10 @@ def apply(ctx: Ctx, order: dict[str, Any], code: str) -> dict[str, Any]:
     internal = ctx.internal(order)
     original = internal["originalAmount"]
     if promotion.get("minimumAmount") is not None and original < promotion["minimumAmount"]:
-        raise PromotionRefused(f"This code needs an order of at least ¥{promotion['minimumAmount']:,}.")
+        raise PromotionRefused("minimum", minimum=f"¥{promotion['minimumAmount']:,}")
     for currency in (promotion.get("currency"), coupon.get("currency")):
         if currency is not None and currency != order["currency"]:
-            raise PromotionRefused("This code cannot be used with this currency.")
+            raise PromotionRefused("currency")
     amount = discount_amount(coupon, original)
     discount = ctx.base("discount", "discount")
     discount.update(

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .inputs import MAX_BODY_BYTES
+from .page_text import DEFAULT_MERCHANT_NAME, MAX_MERCHANT_NAME_LENGTH, check_merchant_name
 from .render import dumps
 from .simulator import SECRET_KEY_PATTERN, Simulator
 
@@ -393,12 +394,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="fresh",
         help="sign each webhook retry afresh (default) or resend the first signature and timestamp",
     )
+    parser.add_argument(
+        "--merchant-name",
+        default=DEFAULT_MERCHANT_NAME,
+        help=f"the shop's name on the checkout page (default {DEFAULT_MERCHANT_NAME!r})",
+    )
     args = parser.parse_args(argv)
     bad_keys = [key for key in _keys(args.key) if not SECRET_KEY_PATTERN.fullmatch(key)]
     if bad_keys:
         parser.error("--key takes secret keys like sk_test_… (and so does $SMARTPAY_SECRET_KEY)")
     if args.webhook_speed <= 0:
         parser.error("--webhook-speed must be positive")
+    try:
+        args.merchant_name = check_merchant_name(args.merchant_name)
+    except ValueError:
+        parser.error(f"--merchant-name must be 1 to {MAX_MERCHANT_NAME_LENGTH} printable characters")
     if args.latency < 0:
         parser.error("--latency must not be negative")
     if args.max_body_bytes < 0 or args.request_timeout <= 0 or args.max_connections < 1:
@@ -433,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         accept_any_key=args.any_key,
         webhook_timestamps=args.webhook_timestamps,
         strict_amounts=args.strict_amounts,
+        merchant_name=args.merchant_name,
     )
     sim = server.sim
     for fault in args.fault:

@@ -35,10 +35,13 @@ from .idempotency import Idempotency
 from .inprocess import InProcessAdapter
 from .ledger import Ledger
 from .outcomes import ORDER_OUTCOMES, TOKEN_OUTCOMES, Outcomes
+from .page_text import DEFAULT_MERCHANT_NAME, check_merchant_name
 from .resources import orders, tokens
 from .store import Store, account_label
 
 DEFAULT_ORIGIN = SIMULATOR_ORIGIN
+#: Seconds the checkout page's "approved" result waits before it follows ``successUrl`` by itself.
+CHECKOUT_FORWARD_SECONDS = 3.0
 SECRET_KEY_PATTERN = re.compile(r"sk_(?:test|live)_[0-9A-Za-z]+")
 
 
@@ -55,6 +58,7 @@ class Simulator:
         keys: Iterable[str] = (),
         accept_any_key: bool = False,
         strict_amounts: bool = False,
+        merchant_name: str = DEFAULT_MERCHANT_NAME,
     ) -> None:
         if webhook_speed <= 0:
             raise ValueError("webhook_speed must be positive")
@@ -67,6 +71,10 @@ class Simulator:
         self.accept_any_key = accept_any_key
         #: refuse a checkout ``amount`` other than items + shipping fee (not a documented Smartpay rule)
         self.strict_amounts = strict_amounts
+        #: the shop's name on the checkout page (Smartpay shows the merchant's registered name)
+        self.merchant_name = check_merchant_name(merchant_name)
+        #: seconds before an approved checkout page follows ``successUrl`` by itself (``None``: never)
+        self.checkout_forward_seconds: float | None = CHECKOUT_FORWARD_SECONDS
         self._keys: set[str] = set()
         self.origin = origin.rstrip("/")
         self.webhook_speed = float(webhook_speed)
