@@ -13,35 +13,12 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from .conftest import MANAGE, ROOT, DemoShop
+from .conftest import MANAGE, DemoShop, shot
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PLAN_PRICE = "¥1,980"
-
-
-def _screenshots() -> Path:
-    folder = Path(os.environ.get("SMARTPAY_SCREENSHOTS") or ROOT / "test-results" / "example")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def charge_due(demo_shop: DemoShop, *args: str) -> subprocess.CompletedProcess[str]:
@@ -79,7 +56,7 @@ def _schedule(demo_shop: DemoShop, username: str) -> tuple[int, str]:
 
 @pytest.mark.browser
 def test_the_next_renewal_on_demand(browser, demo_shop: DemoShop):
-    http = demo_shop.signup("ren")
+    http = demo_shop.signup("tsubasa")
     page = browser.new_page()
     page.set_default_timeout(30_000)
     page.context.add_cookies(
@@ -94,7 +71,7 @@ def test_the_next_renewal_on_demand(browser, demo_shop: DemoShop):
     charges = page.locator(".schedule .charge")
     assert charges.count() == 1
     orders_before = page.locator(".order").count()
-    schedule_id, next_run_at = _schedule(demo_shop, "ren")
+    schedule_id, next_run_at = _schedule(demo_shop, "tsubasa")
     renewal = dt.datetime.fromisoformat(next_run_at).replace(tzinfo=dt.UTC)
     assert renewal > dt.datetime.now(dt.UTC) + dt.timedelta(days=27)  # a month from now
 
@@ -113,7 +90,7 @@ def test_the_next_renewal_on_demand(browser, demo_shop: DemoShop):
     assert [charges.nth(i).get_attribute("data-status") for i in range(2)] == ["succeeded", "succeeded"]
     assert all(PLAN_PRICE in charges.nth(i).inner_text() for i in range(2))
     assert page.locator(".order").count() == orders_before + 1
-    page.screenshot(path=str(_screenshots() / "12-account-after-renewal.png"), full_page=True)
+    shot(page, "account-after-renewal.png")
 
     # The rows say when they were written (today), not the renewal's date.
     rows = demo_shop.query(
