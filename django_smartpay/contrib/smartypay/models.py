@@ -1,0 +1,61 @@
+"""``SmartyPayment``: the local mirror of a SmartyPay payment (its own table, never Smartpay's)."""
+
+from __future__ import annotations
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .client.wire import decimal_text
+
+#: Digits of ``amount_value``: 18 before the point and 18 after (token amounts of 18 decimals).
+MAX_DIGITS = 36
+DECIMAL_PLACES = 18
+
+
+class SmartyPayment(models.Model):
+    """A SmartyPay one-time payment.
+
+    ``reference`` is local: it is written before the create is sent and travels in the
+    payment's metadata (``merchantReference``), so a create whose answer was lost can be
+    found again.  ``smartypay_id`` is empty until SmartyPay has answered.  Every other
+    SmartyPay column is written by :mod:`.sync` only.
+    """
+
+    reference = models.CharField(_("reference"), max_length=64, unique=True, editable=False)
+    smartypay_id = models.CharField(_("SmartyPay id"), max_length=64, unique=True, null=True, blank=True)
+    merchant_id = models.CharField(_("merchant id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=32, blank=True, db_index=True)
+    amount_value = models.DecimalField(_("amount"), max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    amount_currency = models.CharField(_("token"), max_length=16)
+    created_at = models.DateTimeField(_("created at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    description = models.TextField(_("description"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=100, blank=True)
+    raw_data = models.JSONField(_("raw data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    create_error = models.CharField(
+        _("create error"),
+        max_length=100,
+        blank=True,
+        help_text=_("Why the create failed or is unsettled (a SmartyPay error code or OutcomeUnknown)."),
+    )
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SmartyPay payment")
+        verbose_name_plural = _("SmartyPay payments")
+        ordering = ["-recorded_at", "-pk"]
+        permissions = [("refresh_smartypayment", _("Can refresh SmartyPay payments from SmartyPay"))]
+
+    def __str__(self) -> str:
+        return f"{self.smartypay_id or self.reference} ({self.amount_display})"
+
+    @property
+    def amount_display(self) -> str:
+        """``15 bUSDT``: the value without trailing zeros after the point."""
+        text = decimal_text(self.amount_value)
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return f"{text} {self.amount_currency}"
