@@ -16,6 +16,7 @@ from .client import (
     Money,
     SmartyPayClient,
     SmartyPayError,
+    SmartyPayNotCreatedError,
     SmartyPayOutcomeUnknownError,
     SmartyPayValidationError,
     new_reference,
@@ -74,6 +75,9 @@ def create_payment(
         )
     except SmartyPayOutcomeUnknownError:
         _mark(row, OUTCOME_UNKNOWN)
+        raise
+    except SmartyPayNotCreatedError:
+        _mark(row, NOT_CREATED)
         raise
     except SmartyPayError as exc:
         _mark(row, exc.code or type(exc).__name__)

@@ -18,6 +18,7 @@ from django_smartpay.client import defaults
 
 from .errors import (
     SmartyPayError,
+    SmartyPayNotCreatedError,
     SmartyPayOutcomeUnknownError,
     SmartyPayResponseError,
     SmartyPayValidationError,
@@ -225,8 +226,10 @@ class SmartyPayClient:
         random one when not given).  When the answer is lost (timeout, connection reset,
         5xx, an unreadable 2xx) the client searches for that reference
         (:meth:`find_by_reference`): found, the payment is returned; not found after a
-        complete search, the create is sent again (at most ``max_retries`` times); otherwise
-        :class:`SmartyPayOutcomeUnknownError` (with ``reference``) is raised.
+        complete search, the create is sent again (at most ``max_retries`` times, then
+        :class:`SmartyPayNotCreatedError`); a search that fails or cannot look at every payment
+        raises :class:`SmartyPayOutcomeUnknownError` (with ``reference``).  Errors that prove
+        nothing was applied (4xx, 429) are raised at once.
         """
         if not isinstance(amount, Money):
             raise SmartyPayValidationError("amount must be a Money(Decimal value, token code)")
@@ -262,7 +265,7 @@ class SmartyPayClient:
             if found is not None:
                 return found
             if attempt >= self._transport.max_retries:
-                raise SmartyPayOutcomeUnknownError(
+                raise SmartyPayNotCreatedError(
                     f"the payment was not created: every attempt failed ({lost.message})",
                     reference=reference,
                     cause=lost,

@@ -113,6 +113,19 @@ class SmartyPayOutcomeUnknownError(SmartyPayError):
         self.cause = cause
 
 
+class SmartyPayNotCreatedError(SmartyPayError):
+    """Every create attempt got no answer, and a complete search proved none was applied."""
+
+    def __init__(self, message: str, *, reference: str, cause: SmartyPayError | None = None) -> None:
+        super().__init__(
+            message,
+            status_code=cause.status_code if cause is not None else None,
+            code=cause.code if cause is not None else None,
+        )
+        self.reference = reference
+        self.cause = cause
+
+
 # --- one class per documented code ------------------------------------------------------------
 
 
@@ -231,6 +244,7 @@ __all__ = [
     "SmartyPayConnectionError",
     "SmartyPayError",
     "SmartyPayInvalidRequestError",
+    "SmartyPayNotCreatedError",
     "SmartyPayNotFoundError",
     "SmartyPayOutcomeUnknownError",
     "SmartyPayRateLimitError",

@@ -18,7 +18,6 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from django_smartpay.simulator.app import READ_TIMEOUT_KEY, Pause
@@ -48,7 +47,7 @@ def read_json(environ: dict[str, Any]) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse)
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise invalid("The body is not valid JSON") from None
 
@@ -108,6 +107,16 @@ class Application:
         return handler
 
     def api(self, environ: dict[str, Any], method: str, path: str) -> Response:
+        """Answer an API call and record ``(method, path, status)`` in ``sim.requests``."""
+        try:
+            response = self.answer(environ, method, path)
+        except ApiError as error:
+            response = error_response(error)
+        with self.sim.state.lock:
+            self.sim.requests.append((method, path, response.status))
+        return response
+
+    def answer(self, environ: dict[str, Any], method: str, path: str) -> Response:
         sim = self.sim
         handler = self.route(method, path)
         fault = sim.faults.match(method, path)
@@ -135,7 +144,6 @@ class Application:
                     response = Response.json(200, handler(given[0], body))
                 except ApiError as error:
                     response = error_response(error)
-            sim.requests.append((method, path, response.status))
         response.timed_out = pause.timed_out
         response.drop = fault is not None and fault.drop_response
         return response
@@ -158,7 +166,7 @@ class Application:
             return Response.json(200, sim.set_status(parts[1], status, error_code=error_code))
         if parts == ["clock"]:
             seconds = body.get("advanceSeconds")
-            if isinstance(seconds, bool) or not isinstance(seconds, int | Decimal) or seconds < 0:
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < 10**9:
                 raise invalid("advanceSeconds must be a number >= 0")
             sim.advance(float(seconds))
             return Response.json(200, {"now": sim.now().isoformat()})

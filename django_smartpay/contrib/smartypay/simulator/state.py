@@ -141,7 +141,7 @@ class State:
         return self.render(stored)
 
     def search(self, api_key: str, body: object) -> dict[str, Any]:
-        predicates, limit, offset = rules.search(body)
+        predicates, limit, offset = rules.search({} if body is None else body)
         found = [
             stored
             for stored in self.payments.values()
