@@ -18,6 +18,9 @@ from .client import SmartyPayError
 from .models import SmartyPayment
 from .services import refresh_payment
 
+#: The query-string lookups of the list filters (anything else is answered 400).
+FILTER_LOOKUPS = frozenset({"status", "status__exact", "amount_currency", "amount_currency__exact"})
+
 
 @admin.register(SmartyPayment)
 class SmartyPaymentAdmin(admin.ModelAdmin):
@@ -51,6 +54,11 @@ class SmartyPaymentAdmin(admin.ModelAdmin):
     def amount(self, obj: SmartyPayment) -> str:
         return obj.amount_display
 
+    def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest | None = None) -> bool:
+        """Only the list filters' own lookups: Django would accept any lookup on a local field
+        (``?raw_data__has_key=…``, ``?smartypay_id__regex=(`` — a database error)."""
+        return lookup in FILTER_LOOKUPS and "\x00" not in str(value)
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -72,7 +80,7 @@ class SmartyPaymentAdmin(admin.ModelAdmin):
             except SmartyPayError as exc:
                 self.message_user(
                     request,
-                    gettext("%(payment)s could not be refreshed: %(error)s")
+                    gettext("Could not refresh %(payment)s: %(error)s")
                     % {"payment": row.smartypay_id or row.reference, "error": exc},
                     messages.ERROR,
                 )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connections, models, router
 from django.utils.translation import gettext_lazy as _
 
 from .client.wire import decimal_text
@@ -11,6 +13,27 @@ from .client.wire import decimal_text
 #: Digits of ``amount_value``: 18 before the point and 18 after (token amounts of 18 decimals).
 MAX_DIGITS = 36
 DECIMAL_PLACES = 18
+#: SQLite keeps a decimal column as a floating-point number: beyond 15 significant digits it rounds.
+SQLITE_SIGNIFICANT_DIGITS = 15
+
+
+def fits(value: Decimal, vendor: str) -> bool:
+    """Whether the ``amount_value`` column of a ``vendor`` database stores ``value`` exactly."""
+    if not value.is_finite():
+        return False
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    fraction = max(0, -exponent)
+    whole = max(0, len(digits) + exponent)
+    if fraction > DECIMAL_PLACES or whole > MAX_DIGITS - DECIMAL_PLACES:
+        return False
+    significant = len(str(int("".join(map(str, digits))))) if any(digits) else 1
+    return vendor != "sqlite" or significant <= SQLITE_SIGNIFICANT_DIGITS
+
+
+def amount_vendor() -> str:
+    """The vendor of the database ``SmartyPayment`` rows are written to."""
+    return connections[router.db_for_write(SmartyPayment)].vendor
 
 
 class SmartyPayment(models.Model):

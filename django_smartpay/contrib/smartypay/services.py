@@ -22,7 +22,7 @@ from .client import (
     new_reference,
 )
 from .conf import get_client, options
-from .models import SmartyPayment
+from .models import SmartyPayment, amount_vendor, fits
 from .sync import apply_payment, sync_by_id
 
 logger = logging.getLogger("django_smartpay.contrib.smartypay.services")
@@ -51,6 +51,10 @@ def create_payment(
     ``create_error = "OutcomeUnknown"``: :func:`refresh_payment` settles it later.
     """
     amount = Money(value, currency)  # refuses floats and non-finite values before any write
+    if not fits(value, amount_vendor()):
+        raise SmartyPayValidationError(
+            f"amount {amount} cannot be stored exactly in SmartyPayment.amount_value"
+        )
     client = client or get_client()
     merchant = merchant_id or client.merchant_id or options()["MERCHANT_ID"]
     if description is not None and not isinstance(description, str):

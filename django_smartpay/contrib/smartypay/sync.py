@@ -3,7 +3,9 @@
 A payment is matched by its id, else by the reference in its metadata, else a row is made.
 A copy never moves a status backwards among the statuses whose order is known
 (Created → InProgress → Succeeded/Expired): two refreshes racing cannot undo each other.
-An amount that the column cannot hold exactly is refused (:class:`SmartyPaySyncError`), never rounded.
+An amount that the column cannot hold exactly is refused (:class:`SmartyPaySyncError`), never
+rounded: more than 18 digits on either side of the point, or more than 15 significant digits on
+SQLite (which keeps decimals as floating point).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Final
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from django_smartpay.signals import send_on_commit
 from .client import REFERENCE_KEY, Payment, SmartyPayClient, SmartyPayError
 from .client.wire import CREATED, EXPIRED, IN_PROGRESS, SUCCEEDED
 from .conf import get_client
-from .models import DECIMAL_PLACES, MAX_DIGITS, SmartyPayment
+from .models import DECIMAL_PLACES, MAX_DIGITS, SQLITE_SIGNIFICANT_DIGITS, SmartyPayment, amount_vendor, fits
 from .signals import smartypayment_status_changed
 
 logger = logging.getLogger("django_smartpay.contrib.smartypay.sync")
@@ -40,16 +41,6 @@ class SyncResult:
     changed: int = 0
 
 
-def fits(value: Decimal) -> bool:
-    """Whether ``value`` is stored exactly by ``amount_value`` (36 digits, 18 after the point)."""
-    _sign, digits, exponent = value.as_tuple()
-    if not isinstance(exponent, int):
-        return False
-    fraction = max(0, -exponent)
-    whole = max(0, len(digits) + exponent)
-    return fraction <= DECIMAL_PLACES and whole <= MAX_DIGITS - DECIMAL_PLACES
-
-
 def _reference_of(payment: Payment) -> str | None:
     found = payment.metadata.get(REFERENCE_KEY)
     return found if isinstance(found, str) and 0 < len(found) <= 64 else None
@@ -57,10 +48,11 @@ def _reference_of(payment: Payment) -> str | None:
 
 def apply_payment(payment: Payment, *, reference: str | None = None) -> SmartyPayment:
     """Write ``payment`` into its row (made when new); the status signal goes out on commit."""
-    if not fits(payment.amount.value):
+    if not fits(payment.amount.value, amount_vendor()):
         raise SmartyPaySyncError(
-            f"payment {payment.id}: amount {payment.amount} has more digits than the column holds "
-            f"({MAX_DIGITS - DECIMAL_PLACES} before the point, {DECIMAL_PLACES} after)"
+            f"payment {payment.id}: amount {payment.amount} cannot be stored exactly "
+            f"({MAX_DIGITS - DECIMAL_PLACES} digits before the point, {DECIMAL_PLACES} after; "
+            f"{SQLITE_SIGNIFICANT_DIGITS} significant digits on SQLite)"
         )
     reference = reference or _reference_of(payment)
     with transaction.atomic():

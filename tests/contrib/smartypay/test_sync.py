@@ -1,0 +1,117 @@
+"""SmartyPay payment → SmartyPayment row: by id, by reference, exact decimals, no status regression."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from django_smartpay.contrib.smartypay.client import REFERENCE_KEY, Money, Payment
+from django_smartpay.contrib.smartypay.models import SmartyPayment, amount_vendor, fits
+from django_smartpay.contrib.smartypay.sync import SmartyPaySyncError, apply_payment, sync_by_id, sync_search
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sync_by_id_mirrors_every_field(smartypay_client, smartypay_simulator):
+    payment = smartypay_client.create_payment(
+        Money(Decimal("15.123456789012"), "bUSDT"), metadata={"orderId": 1002112}, description="Order"
+    )
+    smartypay_simulator.set_extra_properties(network="BSC")
+    row = sync_by_id(payment.id)
+    row.refresh_from_db()
+    assert row.smartypay_id == payment.id
+    assert row.reference == payment.metadata[REFERENCE_KEY]
+    assert row.status == "Created"
+    assert row.amount_value == Decimal("15.123456789012")
+    assert row.amount_currency == "bUSDT"
+    assert row.amount_display == "15.123456789012 bUSDT"
+    assert row.created_at == payment.created_at and row.expires_at == payment.expires_at
+    assert row.metadata["orderId"] == 1002112
+    assert row.description == "Order" and row.error_code == ""
+    assert row.raw_data["network"] == "BSC"
+    assert row.synced_at is not None
+
+
+def test_a_payment_without_a_reference_gets_one_of_its_own(smartypay_simulator):
+    obj = {
+        "id": "wv7xbaSP4ljdITbrFI995v",
+        "amount": {"value": "15", "currency": "bUSDT"},
+        "status": "Created",
+    }
+    row = apply_payment(Payment.from_api(obj))
+    assert row.reference == "smartypay:wv7xbaSP4ljdITbrFI995v"
+    assert apply_payment(Payment.from_api(obj)).pk == row.pk
+
+
+def test_a_status_never_moves_backwards():
+    base = {"id": "p1", "amount": {"value": "15", "currency": "bUSDT"}}
+    apply_payment(Payment.from_api({**base, "status": "Succeeded"}))
+    row = apply_payment(Payment.from_api({**base, "status": "InProgress"}))  # an older copy, late
+    assert row.status == "Succeeded"
+    row = apply_payment(Payment.from_api({**base, "status": "Refunded"}))  # unknown statuses are kept as sent
+    assert row.status == "Refunded"
+
+
+@pytest.mark.parametrize("value", ["0.000000000000000001", "999999999999999", "123.456789012345"])
+def test_exact_decimals_round_trip_through_the_database(value):
+    obj = {"id": "p1", "amount": {"value": value, "currency": "bUSDT"}, "status": "Created"}
+    apply_payment(Payment.from_api(obj))
+    assert SmartyPayment.objects.get().amount_value == Decimal(value)
+
+
+def test_eighteen_digits_each_side_are_exact_or_refused():
+    """PostgreSQL keeps all 36 digits; SQLite rounds beyond 15 significant digits, so it refuses them."""
+    value = "123456789012345678.123456789012345678"
+    obj = {"id": "p1", "amount": {"value": value, "currency": "bUSDT"}, "status": "Created"}
+    if amount_vendor() == "sqlite":
+        with pytest.raises(SmartyPaySyncError):
+            apply_payment(Payment.from_api(obj))
+        assert not SmartyPayment.objects.exists()
+    else:
+        apply_payment(Payment.from_api(obj))
+        assert SmartyPayment.objects.get().amount_value == Decimal(value)
+
+
+@pytest.mark.parametrize("value", ["1.0000000000000000001", "1000000000000000000"])
+def test_an_amount_the_column_cannot_hold_is_refused(value):
+    assert not fits(Decimal(value), "postgresql")
+    obj = {"id": "p1", "amount": {"value": value, "currency": "bUSDT"}, "status": "Created"}
+    with pytest.raises(SmartyPaySyncError):
+        apply_payment(Payment.from_api(obj))
+    assert not SmartyPayment.objects.exists()
+
+
+def test_a_reference_of_another_payment_is_refused():
+    apply_payment(
+        Payment.from_api(
+            {
+                "id": "p1",
+                "amount": {"value": "1", "currency": "bUSDT"},
+                "status": "Created",
+                "metadata": {REFERENCE_KEY: "r"},
+            }
+        )
+    )
+    with pytest.raises(SmartyPaySyncError):
+        apply_payment(
+            Payment.from_api(
+                {
+                    "id": "p2",
+                    "amount": {"value": "1", "currency": "bUSDT"},
+                    "status": "Created",
+                    "metadata": {REFERENCE_KEY: "r"},
+                }
+            )
+        )
+    assert SmartyPayment.objects.count() == 1
+
+
+def test_sync_search_pages_through_everything(smartypay_client, smartypay_simulator):
+    ids = [smartypay_client.create_payment(Money(Decimal(n + 1), "bUSDT")).id for n in range(5)]
+    smartypay_simulator.set_status(ids[0], "InProgress")
+    result = sync_search(page_size=2)
+    assert (result.seen, result.changed) == (5, 5)
+    assert set(SmartyPayment.objects.values_list("smartypay_id", flat=True)) == set(ids)
+    again = sync_search(status_in=["InProgress"])
+    assert (again.seen, again.changed) == (1, 0)
