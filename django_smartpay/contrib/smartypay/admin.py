@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .client import SmartyPayError
@@ -28,7 +28,6 @@ class SmartyPaymentAdmin(admin.ModelAdmin):
     list_filter = ("status", "amount_currency")
     search_fields = ("=reference", "=smartypay_id", "description")
     ordering = ("-recorded_at", "-pk")
-    date_hierarchy = None
     list_per_page = 50
     show_full_result_count = False
     actions = ["refresh_from_smartypay"]
@@ -89,6 +88,11 @@ class SmartyPaymentAdmin(admin.ModelAdmin):
         if refreshed:
             self.message_user(
                 request,
-                gettext("%(count)d payment(s) refreshed from SmartyPay.") % {"count": refreshed},
+                ngettext(
+                    "%(count)d payment refreshed from SmartyPay.",
+                    "%(count)d payments refreshed from SmartyPay.",
+                    refreshed,
+                )
+                % {"count": refreshed},
                 messages.SUCCESS,
             )

@@ -66,7 +66,7 @@ def test_refresh_action(admin_client, payment, smartypay_simulator):
     smartypay_simulator.set_status(payment.smartypay_id, "InProgress")
     response = refresh(admin_client, [payment])
     assert response.status_code == 200
-    assert "1 payment(s) refreshed from SmartyPay." in response.content.decode()
+    assert "1 payment refreshed from SmartyPay." in response.content.decode()
     payment.refresh_from_db()
     assert payment.status == "InProgress"
 

@@ -196,16 +196,25 @@ class SmartyPayClient:
     ) -> Iterator[Payment]:
         """Every payment the search finds, page after page (``offset`` += the page's size).
 
-        The last page is the first one shorter than the page size.  Payments that change
-        status during the walk may move between pages: run again to catch them.
+        The last page is the first one shorter than the page size.  A payment is yielded
+        once even when a new payment shifts it onto the next page too; a page made only of
+        payments already seen raises :class:`SmartyPayResponseError` (the offset is ignored).
+        Payments that change status during the walk may move between pages: run again.
         """
         size = self.page_size if page_size is None else page_size
         offset = 0
+        seen: set[str] = set()
         while True:
             page = self.search_payments(
                 status_in=status_in, id_in=id_in, limit=size, offset=offset, merchant_id=merchant_id
             )
-            yield from page.payments
+            fresh = [payment for payment in page.payments if payment.id not in seen]
+            if page.payments and not fresh and len(page.payments) >= size:
+                raise SmartyPayResponseError(
+                    f"pagination does not advance: the page at offset {offset} repeats"
+                )
+            seen.update(payment.id for payment in fresh)
+            yield from fresh
             if len(page.payments) < size:
                 return
             offset += len(page.payments)

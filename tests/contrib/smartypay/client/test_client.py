@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 
 from django_smartpay.contrib.smartypay.client import (
     REFERENCE_KEY,
@@ -22,6 +24,7 @@ from django_smartpay.contrib.smartypay.client import (
 )
 from django_smartpay.contrib.smartypay.client.transport import BasicAuth
 from django_smartpay.contrib.smartypay.simulator import API_KEY, MERCHANT_ID, SECRET
+from django_smartpay.simulator.inprocess import InProcessAdapter
 
 
 def test_decimal_round_trip_keeps_every_digit(smarty, sim):
@@ -289,3 +292,41 @@ def test_basic_auth_is_api_key_colon_secret(sim):
     client = SmartyPayClient(API_KEY, SECRET, base_url=sim.base_url, session=session)
     client.search_payments()
     assert seen == ["Basic " + base64.b64encode(f"{API_KEY}:{SECRET}".encode()).decode()]
+
+
+def test_a_payment_shifted_onto_the_next_page_is_yielded_once(smarty, sim):
+    _payments(smarty, 4)
+    created_during_walk = []
+
+    def new_payment_after_first_page(response, *args, **kwargs):
+        if response.request.path_url == "/v1/payments/search" and not created_during_walk:
+            created_during_walk.append(
+                sim.state.create(
+                    API_KEY, {"merchantId": MERCHANT_ID, "amount": {"value": "9", "currency": "bUSDT"}}
+                )
+            )
+
+    smarty.session.hooks["response"].append(new_payment_after_first_page)
+    walked = [payment.id for payment in smarty.iter_payments(page_size=2)]
+    assert len(walked) == len(set(walked)) == 4  # the newest one came after the walk began
+
+
+class OffsetIgnoringAdapter(InProcessAdapter):
+    """The simulator behind a proxy that drops ``page.offset``: every page is the first one."""
+
+    def send(self, request, *args, **kwargs):
+        if request.path_url == "/v1/payments/search":
+            body = json.loads(request.body)
+            body["page"].pop("offset", None)
+            request.prepare_body(data=json.dumps(body).encode(), files=None)
+        return super().send(request, *args, **kwargs)
+
+
+def test_a_page_that_repeats_stops_the_walk(sim):
+    session = requests.Session()
+    session.mount(sim.base_url + "/", OffsetIgnoringAdapter(sim))
+    client = SmartyPayClient(API_KEY, SECRET, merchant_id=MERCHANT_ID, base_url=sim.base_url, session=session)
+    for n in range(3):
+        client.create_payment(Money(Decimal(n + 1), "bUSDT"))
+    with pytest.raises(SmartyPayResponseError, match="does not advance"):
+        list(client.iter_payments(page_size=2))
