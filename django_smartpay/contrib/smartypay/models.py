@@ -61,7 +61,9 @@ class SmartyPayment(models.Model):
         _("create error"),
         max_length=100,
         blank=True,
-        help_text=_("Why the create failed or is unsettled: a SmartyPay error code, OutcomeUnknown or NotCreated."),
+        help_text=_(
+            "Why the create failed or is unsettled: a SmartyPay error code, OutcomeUnknown or NotCreated."
+        ),
     )
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
