@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .client import SmartyPayError
+from .conf import SmartyPayConfigurationError
 from .models import SmartyPayment
 from .services import refresh_payment
 
@@ -76,7 +77,7 @@ class SmartyPaymentAdmin(admin.ModelAdmin):
         for row in queryset.order_by("pk"):
             try:
                 refresh_payment(row)
-            except SmartyPayError as exc:
+            except (SmartyPayError, SmartyPayConfigurationError) as exc:
                 self.message_user(
                     request,
                     gettext("Could not refresh %(payment)s: %(error)s")

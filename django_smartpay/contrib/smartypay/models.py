@@ -31,6 +31,17 @@ def fits(value: Decimal, vendor: str) -> bool:
     return vendor != "sqlite" or significant <= SQLITE_SIGNIFICANT_DIGITS
 
 
+def has_nul(value: object) -> bool:
+    """Whether a NUL character hides in ``value`` (PostgreSQL stores none in text or JSON)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    return False
+
+
 def amount_vendor() -> str:
     """The vendor of the database ``SmartyPayment`` rows are written to."""
     return connections[router.db_for_write(SmartyPayment)].vendor

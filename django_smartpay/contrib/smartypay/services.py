@@ -22,7 +22,7 @@ from .client import (
     new_reference,
 )
 from .conf import get_client, options
-from .models import SmartyPayment, amount_vendor, fits
+from .models import SmartyPayment, amount_vendor, fits, has_nul
 from .sync import apply_payment, sync_by_id
 
 logger = logging.getLogger("django_smartpay.contrib.smartypay.services")
@@ -59,6 +59,8 @@ def create_payment(
     merchant = merchant_id or client.merchant_id or options()["MERCHANT_ID"]
     if description is not None and not isinstance(description, str):
         raise SmartyPayValidationError("description must be a string")
+    if has_nul(description) or has_nul(dict(metadata or {})):
+        raise SmartyPayValidationError("description and metadata must not contain NUL characters")
     row = SmartyPayment.objects.create(
         reference=new_reference(),
         merchant_id=merchant,

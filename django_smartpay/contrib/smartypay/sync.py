@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from django.db import transaction
@@ -23,7 +23,15 @@ from django_smartpay.signals import send_on_commit
 from .client import REFERENCE_KEY, Payment, SmartyPayClient, SmartyPayError
 from .client.wire import CREATED, EXPIRED, IN_PROGRESS, SUCCEEDED
 from .conf import get_client
-from .models import DECIMAL_PLACES, MAX_DIGITS, SQLITE_SIGNIFICANT_DIGITS, SmartyPayment, amount_vendor, fits
+from .models import (
+    DECIMAL_PLACES,
+    MAX_DIGITS,
+    SQLITE_SIGNIFICANT_DIGITS,
+    SmartyPayment,
+    amount_vendor,
+    fits,
+    has_nul,
+)
 from .signals import smartypayment_status_changed
 
 logger = logging.getLogger("django_smartpay.contrib.smartypay.sync")
@@ -39,6 +47,8 @@ class SmartyPaySyncError(SmartyPayError):
 class SyncResult:
     seen: int = 0
     changed: int = 0
+    #: ``(payment id, why)`` of payments that could not be stored (the others were).
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _reference_of(payment: Payment) -> str | None:
@@ -53,6 +63,10 @@ def apply_payment(payment: Payment, *, reference: str | None = None) -> SmartyPa
             f"payment {payment.id}: amount {payment.amount} cannot be stored exactly "
             f"({MAX_DIGITS - DECIMAL_PLACES} digits before the point, {DECIMAL_PLACES} after; "
             f"{SQLITE_SIGNIFICANT_DIGITS} significant digits on SQLite)"
+        )
+    if has_nul(payment.raw):
+        raise SmartyPaySyncError(
+            f"payment {payment.id}: a text holds a NUL character, which no database column keeps"
         )
     reference = reference or _reference_of(payment)
     with transaction.atomic():
@@ -120,15 +134,23 @@ def sync_search(
     page_size: int | None = None,
     client: SmartyPayClient | None = None,
 ) -> SyncResult:
-    """Write every payment the search finds, page by page."""
+    """Write every payment the search finds, page by page.
+
+    A payment that cannot be stored (:class:`SmartyPaySyncError`) is listed in
+    ``result.failed`` and the walk goes on; an error of the API itself stops it.
+    """
     result = SyncResult()
-    for payment in (client or get_client()).iter_payments(
-        status_in=status_in, id_in=id_in, page_size=page_size
-    ):
+    found = (client or get_client()).iter_payments(status_in=status_in, id_in=id_in, page_size=page_size)
+    for payment in found:
         before = (
             SmartyPayment.objects.filter(smartypay_id=payment.id).values_list("status", flat=True).first()
         )
-        row = apply_payment(payment)
         result.seen += 1
+        try:
+            row = apply_payment(payment)
+        except SmartyPaySyncError as exc:
+            logger.warning("SmartyPay payment %s not stored: %s", payment.id, exc.message)
+            result.failed.append((payment.id, exc.message))
+            continue
         result.changed += row.status != before
     return result

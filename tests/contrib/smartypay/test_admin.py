@@ -80,6 +80,13 @@ def test_refresh_reports_a_failure_per_row_without_secrets(admin_client, payment
     assert SECRET not in text
 
 
+def test_refresh_with_broken_settings_is_a_message(admin_client, payment, settings):
+    settings.SMARTYPAY = {"API_KEY": "key"}
+    response = refresh(admin_client, [payment])
+    assert response.status_code == 200
+    assert f"Could not refresh {payment.smartypay_id}" in response.content.decode()
+
+
 def test_refresh_needs_its_permission(client, viewer, payment, smartypay_simulator):
     page = client.get(reverse(CHANGELIST))
     assert page.status_code == 200

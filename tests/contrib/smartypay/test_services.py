@@ -40,6 +40,15 @@ def test_an_amount_the_database_would_round_is_refused_first(smartypay_simulator
     assert not SmartyPayment.objects.exists() and smartypay_simulator.requests == []
 
 
+@pytest.mark.parametrize(
+    "options", [{"description": "a\x00b"}, {"metadata": {"note": "\x00"}}, {"metadata": {"\x00": 1}}]
+)
+def test_nul_characters_are_refused_before_any_row_or_call(smartypay_simulator, options):
+    with pytest.raises(SmartyPayValidationError):
+        services.create_payment(Decimal("15"), "bUSDT", **options)
+    assert not SmartyPayment.objects.exists() and smartypay_simulator.requests == []
+
+
 def test_a_refused_create_keeps_its_row_with_the_code(smartypay_simulator):
     with pytest.raises(PaymentAmountNotSupportedError):
         services.create_payment(Decimal("15"), "DOGE")

@@ -115,3 +115,19 @@ def test_sync_search_pages_through_everything(smartypay_client, smartypay_simula
     assert set(SmartyPayment.objects.values_list("smartypay_id", flat=True)) == set(ids)
     again = sync_search(status_in=["InProgress"])
     assert (again.seen, again.changed) == (1, 0)
+
+
+def test_a_nul_character_is_refused_not_stored(smartypay_client):
+    payment = smartypay_client.create_payment(Money(Decimal("1"), "bUSDT"), metadata={"note": "a\x00b"})
+    with pytest.raises(SmartyPaySyncError, match="NUL"):
+        sync_by_id(payment.id)
+    assert not SmartyPayment.objects.exists()
+
+
+def test_sync_search_goes_on_after_a_payment_it_cannot_store(smartypay_client):
+    bad = smartypay_client.create_payment(Money(Decimal("1"), "bUSDT"), description="\x00")
+    good = smartypay_client.create_payment(Money(Decimal("2"), "bUSDT"))
+    result = sync_search()
+    assert (result.seen, result.changed) == (2, 1)
+    assert [payment_id for payment_id, _why in result.failed] == [bad.id]
+    assert list(SmartyPayment.objects.values_list("smartypay_id", flat=True)) == [good.id]

@@ -148,9 +148,11 @@ class Payment:
         if metadata is not None and not isinstance(metadata, dict):
             problems.append("metadata")
         texts = {}
-        for name in ("description", "errorCode"):
+        for name, longest in (("description", None), ("errorCode", 100)):
             text = obj.get(name)
-            if text is not None and not isinstance(text, str):
+            if text is not None and (
+                not isinstance(text, str) or (longest is not None and len(text) > longest)
+            ):
                 problems.append(name)
             texts[name] = text if isinstance(text, str) else None
         moments = {}

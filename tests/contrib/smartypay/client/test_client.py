@@ -259,6 +259,15 @@ def test_a_success_that_is_not_a_payment_is_a_response_error():
         )
     with pytest.raises(SmartyPayResponseError):
         Payment.from_api(["not", "an", "object"])
+    with pytest.raises(SmartyPayResponseError, match="errorCode"):
+        Payment.from_api(
+            {
+                "id": "x",
+                "amount": {"value": "1", "currency": "bUSDT"},
+                "status": "Created",
+                "errorCode": "E" * 101,
+            }
+        )
 
 
 # --- secrets --------------------------------------------------------------------------------------

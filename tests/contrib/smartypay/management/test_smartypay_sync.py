@@ -43,6 +43,17 @@ def test_sync_by_status_and_id(five):
     assert SmartyPayment.objects.count() == 3
 
 
+def test_a_payment_that_cannot_be_stored_is_reported_and_the_rest_synced(smartypay_client):
+    bad = smartypay_client.create_payment(Money(Decimal("1"), "bUSDT"), metadata={"x": "\x00"})
+    smartypay_client.create_payment(Money(Decimal("2"), "bUSDT"))
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 SmartyPay payment"):
+        call_command("smartypay_sync", stdout=out, stderr=err)
+    assert out.getvalue().startswith("1 SmartyPay payment(s) synced")
+    assert bad.id in err.getvalue()
+    assert SmartyPayment.objects.count() == 1
+
+
 @pytest.mark.parametrize("size", ["0", "101", "ten", "-1"])
 def test_a_bad_page_size_is_refused(smartypay_simulator, size):
     with pytest.raises(CommandError, match="--page-size"):

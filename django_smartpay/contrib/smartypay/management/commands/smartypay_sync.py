@@ -38,4 +38,9 @@ class Command(BaseCommand):
             result = sync_search(status_in=options["status"], id_in=options["ids"], page_size=page_size)
         except (SmartyPayError, SmartyPayConfigurationError) as exc:
             raise CommandError(f"SmartyPay sync failed: {exc}") from None
-        self.stdout.write(f"{result.seen} SmartyPay payment(s) synced, {result.changed} with a new status.")
+        stored = result.seen - len(result.failed)
+        self.stdout.write(f"{stored} SmartyPay payment(s) synced, {result.changed} with a new status.")
+        for payment_id, why in result.failed:
+            self.stderr.write(f"Not stored: {payment_id}: {why}")
+        if result.failed:
+            raise CommandError(f"{len(result.failed)} SmartyPay payment(s) could not be stored")
