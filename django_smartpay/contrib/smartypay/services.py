@@ -21,6 +21,7 @@ from .client import (
     SmartyPayValidationError,
     new_reference,
 )
+from .client.wire import TOKEN_CODE, dumps, format_timestamp
 from .conf import get_client, options
 from .models import SmartyPayment, amount_vendor, fits, has_nul
 from .sync import apply_payment, sync_by_id
@@ -51,16 +52,9 @@ def create_payment(
     ``create_error = "OutcomeUnknown"``: :func:`refresh_payment` settles it later.
     """
     amount = Money(value, currency)  # refuses floats and non-finite values before any write
-    if not fits(value, amount_vendor()):
-        raise SmartyPayValidationError(
-            f"amount {amount} cannot be stored exactly in SmartyPayment.amount_value"
-        )
     client = client or get_client()
     merchant = merchant_id or client.merchant_id or options()["MERCHANT_ID"]
-    if description is not None and not isinstance(description, str):
-        raise SmartyPayValidationError("description must be a string")
-    if has_nul(description) or has_nul(dict(metadata or {})):
-        raise SmartyPayValidationError("description and metadata must not contain NUL characters")
+    _check_columns(amount, merchant, description, metadata, expires_at)
     row = SmartyPayment.objects.create(
         reference=new_reference(),
         merchant_id=merchant,
@@ -89,6 +83,36 @@ def create_payment(
         _mark(row, exc.code or type(exc).__name__)
         raise
     return apply_payment(payment, reference=row.reference)
+
+
+def _check_columns(
+    amount: Money,
+    merchant: object,
+    description: object,
+    metadata: Mapping[str, Any] | None,
+    expires_at: datetime | None,
+) -> None:
+    """Refuse (``SmartyPayValidationError``) what the row could not store as given."""
+    if not TOKEN_CODE.fullmatch(amount.currency):
+        raise SmartyPayValidationError("currency must be a token code of 1 to 16 letters or digits")
+    if not fits(amount.value, amount_vendor()):
+        raise SmartyPayValidationError(
+            f"amount {amount} cannot be stored exactly in SmartyPayment.amount_value"
+        )
+    if not isinstance(merchant, str) or not merchant.strip() or len(merchant) > 64:
+        raise SmartyPayValidationError("merchant_id must be a string of 1 to 64 characters")
+    if description is not None and not isinstance(description, str):
+        raise SmartyPayValidationError("description must be a string")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise SmartyPayValidationError("metadata must be a mapping")
+    try:
+        dumps(dict(metadata or {}))
+    except (TypeError, ValueError):
+        raise SmartyPayValidationError("metadata must be JSON: objects, arrays, strings, numbers") from None
+    if has_nul(description) or has_nul(dict(metadata or {})):
+        raise SmartyPayValidationError("description and metadata must not contain NUL characters")
+    if expires_at is not None:
+        format_timestamp(expires_at)  # a naive datetime is refused here, before Django would warn
 
 
 def _mark(row: SmartyPayment, error: str) -> None:

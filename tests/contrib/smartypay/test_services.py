@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -38,6 +39,33 @@ def test_an_amount_the_database_would_round_is_refused_first(smartypay_simulator
     with pytest.raises(SmartyPayValidationError):
         services.create_payment(Decimal("1.0000000000000000001"), "bUSDT")
     assert not SmartyPayment.objects.exists() and smartypay_simulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("currency", "options"),
+    [
+        ("A" * 17, {}),
+        ("b-USDT", {}),
+        ("", {}),
+        ("bUSDT", {"merchant_id": "M" * 65}),
+        ("bUSDT", {"expires_at": datetime(2099, 1, 1)}),
+        ("bUSDT", {"metadata": {"tags": {"a", "b"}}}),
+        ("bUSDT", {"metadata": {"rate": float("nan")}}),
+        ("bUSDT", {"metadata": ["not", "a", "mapping"]}),
+        ("bUSDT", {"description": 7}),
+    ],
+)
+def test_what_the_row_cannot_store_is_refused_first(smartypay_simulator, currency, options):
+    with pytest.raises(SmartyPayValidationError):
+        services.create_payment(Decimal("15"), currency, **options)
+    assert not SmartyPayment.objects.exists() and smartypay_simulator.requests == []
+
+
+def test_an_aware_expiry_is_stored_and_sent(smartypay_simulator):
+    expires = datetime(2099, 1, 2, 3, 4, 5, tzinfo=UTC)
+    row = services.create_payment(Decimal("15"), "bUSDT", expires_at=expires)
+    assert row.expires_at == expires
+    assert smartypay_simulator.payment(row.smartypay_id)["expiresAt"] == "2099-01-02T03:04:05Z"
 
 
 @pytest.mark.parametrize(
