@@ -25,7 +25,7 @@ FILTER_LOOKUPS = frozenset({"status", "status__exact", "amount_currency", "amoun
 
 @admin.register(SmartyPayment)
 class SmartyPaymentAdmin(admin.ModelAdmin):
-    list_display = ("reference", "smartypay_id", "status", "amount", "created_at", "expires_at", "error_code")
+    list_display = ("payment", "status", "amount", "created_at", "error_code")
     list_filter = ("status", "amount_currency")
     search_fields = ("=reference", "=smartypay_id", "description")
     ordering = ("-recorded_at", "-pk")
@@ -49,6 +49,13 @@ class SmartyPaymentAdmin(admin.ModelAdmin):
         "recorded_at",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("SmartyPay id"), ordering="smartypay_id")
+    def payment(self, obj: SmartyPayment) -> str:
+        """The SmartyPay id; for a row SmartyPay has not answered for, its reference and create error."""
+        if obj.smartypay_id:
+            return obj.smartypay_id
+        return f"({obj.reference}: {obj.create_error})" if obj.create_error else f"({obj.reference})"
 
     @admin.display(description=_("amount"), ordering="amount_value")
     def amount(self, obj: SmartyPayment) -> str:

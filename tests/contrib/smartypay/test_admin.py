@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from django_smartpay.contrib.smartypay import services
+from django_smartpay.contrib.smartypay.client import PaymentAmountNotSupportedError
 from django_smartpay.contrib.smartypay.models import SmartyPayment
 from django_smartpay.contrib.smartypay.simulator import SECRET
 
@@ -60,6 +61,14 @@ def test_changelist_and_detail_are_read_only(admin_client, payment):
         reverse("admin:smartypay_smartypayment_change", args=[payment.pk]), {"status": "Succeeded"}
     )
     assert SmartyPayment.objects.values().get() == before
+
+
+def test_a_row_smartypay_never_answered_for_shows_its_reference(admin_client, smartypay_simulator):
+    with pytest.raises(PaymentAmountNotSupportedError):
+        services.create_payment(Decimal("1"), "DOGE")
+    row = SmartyPayment.objects.get()
+    text = admin_client.get(reverse(CHANGELIST)).content.decode()
+    assert f"({row.reference}: PaymentAmountNotSupported)" in text
 
 
 def test_refresh_action(admin_client, payment, smartypay_simulator):
