@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from django_smartpay.signals import send_on_commit
@@ -69,6 +69,15 @@ def apply_payment(payment: Payment, *, reference: str | None = None) -> SmartyPa
             f"payment {payment.id}: a text holds a NUL character, which no database column keeps"
         )
     reference = reference or _reference_of(payment)
+    try:
+        return _write_row(payment, reference)
+    except IntegrityError:
+        # Another sync inserted this payment's row between our read and our insert: its row
+        # exists now, so the second try reads and updates it.
+        return _write_row(payment, reference)
+
+
+def _write_row(payment: Payment, reference: str | None) -> SmartyPayment:
     with transaction.atomic():
         rows = SmartyPayment.objects.select_for_update()
         row = rows.filter(smartypay_id=payment.id).first()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.models.signals import pre_save
 
 from django_smartpay.contrib.smartypay.client import REFERENCE_KEY, Money, Payment
 from django_smartpay.contrib.smartypay.models import SmartyPayment, amount_vendor, fits
@@ -131,3 +134,37 @@ def test_sync_search_goes_on_after_a_payment_it_cannot_store(smartypay_client):
     assert (result.seen, result.changed) == (2, 1)
     assert [payment_id for payment_id, _why in result.failed] == [bad.id]
     assert list(SmartyPayment.objects.values_list("smartypay_id", flat=True)) == [good.id]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_racing_to_insert_the_same_payment_make_one_row(smartypay_client):
+    """B reads (no row), then A inserts and commits, then B inserts: B's insert fails and B updates A's row."""
+    payment = smartypay_client.create_payment(Money(Decimal("1"), "bUSDT"))
+    b_about_to_insert = threading.Event()
+    a_committed = threading.Event()
+    outcome = {}
+
+    def hold_b_before_its_insert(sender, instance, **kwargs):
+        if threading.current_thread().name == "sync-b" and instance.pk is None:
+            b_about_to_insert.set()
+            a_committed.wait(10)
+
+    def sync_b():
+        try:
+            outcome["b"] = apply_payment(payment).pk
+        finally:
+            connection.close()
+
+    pre_save.connect(hold_b_before_its_insert, sender=SmartyPayment)
+    try:
+        b = threading.Thread(target=sync_b, name="sync-b")
+        b.start()
+        assert b_about_to_insert.wait(10)
+        a = apply_payment(payment)  # commits (no outer transaction)
+        a_committed.set()
+        b.join(10)
+    finally:
+        pre_save.disconnect(hold_b_before_its_insert, sender=SmartyPayment)
+    assert outcome["b"] == a.pk
+    assert SmartyPayment.objects.count() == 1

@@ -9,6 +9,7 @@ import pytest
 from django_smartpay.contrib.smartypay.client import (
     REFERENCE_KEY,
     Money,
+    PaymentAmountNotSupportedError,
     SmartyPayClient,
     SmartyPayNotCreatedError,
     SmartyPayOutcomeUnknownError,
@@ -106,6 +107,6 @@ def test_an_incomplete_search_never_creates_again(smarty, sim):
 
 
 def test_refused_creates_are_never_searched_for(smarty, sim):
-    with pytest.raises(Exception):  # noqa: B017 - any refusal
+    with pytest.raises(PaymentAmountNotSupportedError):
         smarty.create_payment(Money(Decimal("15"), "DOGE"))
     assert [path for _m, path, _s in sim.requests] == ["/v1/payments"]
