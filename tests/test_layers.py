@@ -254,7 +254,7 @@ def test_smartypay_layers_point_down():
         for item in IMPORTS
         if _smartypay_layer(item.module) is not None
         and _smartypay_layer(item.target) is not None
-        and _smartypay_layer(item.target) > _smartypay_layer(item.module)  # type: ignore[operator]
+        and _smartypay_layer(item.target) > _smartypay_layer(item.module)
     ]
     assert wrong == []
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
 from decimal import Decimal
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 import requests
@@ -236,3 +239,19 @@ def test_the_command_line_refuses_a_public_address():
         parse_args(["--host", "0.0.0.0"])
     assert parse_args(["--port", "0", "--merchant", "M1"]).merchant == ["M1"]
     assert callable(main)
+
+
+def test_the_app_is_plain_wsgi_too(sim):
+    environ: dict = {}
+    setup_testing_defaults(environ)
+    environ.update(
+        REQUEST_METHOD="POST",
+        PATH_INFO="/v1/payments/search",
+        HTTP_AUTHORIZATION=basic()["Authorization"],
+        CONTENT_LENGTH="2",
+        **{"wsgi.input": io.BytesIO(b"{}")},
+    )
+    started = []
+    body = b"".join(sim.app(environ, lambda status, headers: started.append(status)))
+    assert started == ["200 OK"]
+    assert json.loads(body) == {"list": [], "page": {"limit": 20, "offset": 0}}
