@@ -8,6 +8,7 @@ bounded connections, loopback only unless told) serves any simulator object with
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from typing import Any, cast
@@ -63,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     merchants = {merchant: args.api_key for merchant in (args.merchant or [MERCHANT_ID])}
     sim = SmartyPaySimulator(credentials={args.api_key: args.secret}, merchants=merchants)
     server = SimulatorServer(args.host, args.port, cast(Any, sim))
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     print(f"SmartyPay simulator ready at {server.origin} (control calls under /_smartypay/)", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from wsgiref.util import setup_testing_defaults
 
@@ -255,3 +257,28 @@ def test_the_app_is_plain_wsgi_too(sim):
     body = b"".join(sim.app(environ, lambda status, headers: started.append(status)))
     assert started == ["200 OK"]
     assert json.loads(body) == {"list": [], "page": {"limit": 20, "offset": 0}}
+
+
+def test_the_command_line_serves_until_stopped():
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "django_smartpay.contrib.smartypay.simulator",
+            "--port",
+            "0",
+            "--merchant",
+            "M1",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        base = line.split(" at ")[1].split()[0]
+        client = SmartyPayClient(API_KEY, SECRET, merchant_id="M1", base_url=base)
+        assert client.create_payment(Money(Decimal("3"), "bUSDT")).status == "Created"
+    finally:
+        process.terminate()
+    assert process.wait(10) == 0  # SIGTERM closes the server and exits cleanly
