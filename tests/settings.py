@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_smartpay",
+    "django_smartpay.contrib.smartypay",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,15 @@ SMARTPAY = {
     "SECRET_KEY": "sk_test_djangoSmartpayTests0001",
     "PUBLIC_KEY": "pk_test_djangoSmartpayTests0001",
     "API_BASE": "http://smartpay.simulator/v1",
+}
+
+# The optional SmartyPay app talks to its in-process simulator (the fixtures of
+# django_smartpay.contrib.smartypay.testing route the client to it).
+SMARTYPAY = {
+    "API_KEY": "smartypay-test-key",
+    "SECRET": "smartypay-test-secret",
+    "MERCHANT_ID": "RgFw2p65CQn3pE8uriL53d",
+    "BASE_URL": "http://smartypay.simulator",
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")

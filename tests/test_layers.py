@@ -29,6 +29,7 @@ FUNCTION_IMPORTS_ALLOWED = {
     ("django_smartpay.testing.pytest_plugin", "smartpay_sign_webhook"): "as smartpay_simulator",
     ("django_smartpay.testing.pytest_plugin", "smartpay_send_webhook"): "as smartpay_simulator",
     ("django_smartpay.testing.pytest_plugin", "smartpay_webhook_endpoint"): "as smartpay_simulator",
+    ("django_smartpay.contrib.smartypay.apps", "ready"): "as django_smartpay.apps.ready",
 }
 #: Packages that import nothing of Django, and which of the package's own modules each may use.
 #: The root package itself (``__version__``; Python runs it before any subpackage anyway) is allowed
@@ -37,6 +38,18 @@ SELF_CONTAINED = {
     "django_smartpay.client": ("django_smartpay.client",),
     # The simulator speaks the client's wire format (base62 ids, constants, redaction), which is Django-free.
     "django_smartpay.simulator": ("django_smartpay.simulator", "django_smartpay.client"),
+    # The optional SmartyPay app's client borrows the Smartpay transport's helpers and option ranges;
+    # its simulator speaks its client's wire format and is served by the Smartpay simulator's
+    # in-process adapter, server, faults and response objects.
+    "django_smartpay.contrib.smartypay.client": (
+        "django_smartpay.contrib.smartypay.client",
+        "django_smartpay.client",
+    ),
+    "django_smartpay.contrib.smartypay.simulator": (
+        "django_smartpay.contrib.smartypay.simulator",
+        "django_smartpay.contrib.smartypay.client",
+        "django_smartpay.simulator",
+    ),
 }
 FRAMEWORKS = ("django", "rest_framework", "drf_spectacular", "celery")
 #: The lower layers and the doors they must never import.
@@ -216,3 +229,45 @@ def test_no_import_inside_a_function_except_the_documented_ones():
     assert found - set(FUNCTION_IMPORTS_ALLOWED) == set()
     # An exception whose import is gone is removed from the list too.
     assert set(FUNCTION_IMPORTS_ALLOWED) - found == set()
+
+
+SMARTYPAY = "django_smartpay.contrib.smartypay"
+#: The SmartyPay app's own layers, lowest first: a module may import its own layer or lower ones only.
+SMARTYPAY_LAYERS = (
+    ("client", "simulator", "signals"),
+    ("conf", "models"),
+    ("sync",),
+    ("services", "checks"),
+    ("admin", "management", "apps", "testing"),
+)
+
+
+def _smartypay_layer(module: str) -> int | None:
+    rest = module.removeprefix(SMARTYPAY + ".")
+    if rest == module:
+        return None
+    head = rest.split(".")[0]
+    return next((level for level, names in enumerate(SMARTYPAY_LAYERS) if head in names), None)
+
+
+def test_smartypay_layers_point_down():
+    modules = [name for name in MODULES if _within(name, SMARTYPAY) and name != SMARTYPAY]
+    assert all(_smartypay_layer(name) is not None for name in modules), "every module has a layer"
+    wrong = [
+        f"{item.module}:{item.line} imports {item.target}"
+        for item in IMPORTS
+        if _smartypay_layer(item.module) is not None
+        and _smartypay_layer(item.target) is not None
+        and _smartypay_layer(item.target) > _smartypay_layer(item.module)
+    ]
+    assert wrong == []
+
+
+def test_nothing_outside_the_optional_smartypay_app_imports_it():
+    wrong = [
+        f"{item.module}:{item.line} imports {item.target}"
+        for item in IMPORTS
+        if _within(item.target, SMARTYPAY) and not _within(item.module, SMARTYPAY)
+    ]
+    assert wrong == []
+    assert [item.target for item in IMPORTS if item.module == SMARTYPAY] == []
