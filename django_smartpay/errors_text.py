@@ -89,7 +89,7 @@ PROBLEM_MESSAGES: Final[Mapping[str, Promise]] = {
 
 #: Smartpay's ``errorCode`` values that reach people, and what to tell them.
 API_MESSAGES: Final[Mapping[str, Promise]] = {
-    "request.invalid": _("Smartpay refused the request as invalid."),
+    "request.invalid": _("Smartpay found the request invalid."),
     "request.malformed": _("Smartpay could not read the request."),
     "request.too-large": _("The request is too large for Smartpay."),
     "request.in-progress": _("The same request is still being processed. Please try again in a moment."),
@@ -127,9 +127,9 @@ GENERIC_MESSAGES: Final[tuple[tuple[type[SmartpayError], Promise], ...]] = (
     (SmartpayServerError, _("Smartpay is not working as expected. Please try again later.")),
     (SmartpayAuthenticationError, _("The shop's Smartpay keys are not accepted. Please contact the shop.")),
     (SmartpayNotFoundError, _("This object does not exist at Smartpay.")),
-    (SmartpayConflictError, _("Smartpay refused the request in the object's current state.")),
-    (SmartpayInvalidRequestError, _("Smartpay refused the request as invalid.")),
-    (SmartpayError, _("Smartpay refused the request.")),
+    (SmartpayConflictError, _("The current state of the object does not allow this.")),
+    (SmartpayInvalidRequestError, _("Smartpay found the request invalid.")),
+    (SmartpayError, _("The request could not be completed.")),
 )
 
 
@@ -142,7 +142,10 @@ def _shown(value: Any) -> Any:
 
 
 def problem_text(problem: Problem) -> str | None:
-    """The sentence of one client problem in the active language; ``None`` for an unknown code."""
+    """The sentence of one client problem in the active language.
+
+    ``None`` for an unknown code, or parameters that do not fit the code's sentence.
+    """
     message = PROBLEM_MESSAGES.get(problem.code)
     if message is None:
         return None
@@ -150,7 +153,7 @@ def problem_text(problem: Problem) -> str | None:
     try:
         return str(message) % params
     except (KeyError, TypeError, ValueError):
-        return str(message)
+        return None  # not the parameters of this code: the error's own text is shown instead
 
 
 def problem_texts(exc: SmartpayValidationError) -> list[tuple[str, str]]:

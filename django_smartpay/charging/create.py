@@ -35,8 +35,9 @@ PAYLOAD_FIELDS = (
 )
 
 
-def invalid(message: str) -> SmartpayValidationError:
-    return SmartpayValidationError(message, details=[message])
+def invalid(message: str, code: str = "invalid") -> SmartpayValidationError:
+    """A refusal in the active language, with its stable ``code`` (see ``django_smartpay.errors_text``)."""
+    return SmartpayValidationError(message, code=code, details=[message])
 
 
 def new_reference() -> str:
@@ -61,7 +62,7 @@ def chargeable_token(token: Token | str) -> Token:
         if found is None:
             synced = sync.sync_by_id(token)
             if not isinstance(synced, Token):
-                raise invalid(_("%(id)s is not a token.") % {"id": token})
+                raise invalid(_("%(id)s is not a token.") % {"id": token}, code="token.wrong-kind")
             found = synced
         row = found
     else:
@@ -69,7 +70,8 @@ def chargeable_token(token: Token | str) -> Token:
     if row.status != TokenStatus.ACTIVE:
         raise invalid(
             _("Token %(id)s cannot be charged: its status is %(status)s.")
-            % {"id": row.smartpay_id, "status": row.get_status_display() or _("unknown")}
+            % {"id": row.smartpay_id, "status": row.get_status_display() or _("unknown")},
+            code="token.not-chargeable",
         )
     test_key = conf.is_test_mode()
     if row.test != test_key:
@@ -79,7 +81,8 @@ def chargeable_token(token: Token | str) -> Token:
                 "id": row.smartpay_id,
                 "token_mode": _("test") if row.test else _("live"),
                 "key_mode": _("test") if test_key else _("live"),
-            }
+            },
+            code="token.mode-mismatch",
         )
     return row
 
@@ -104,13 +107,19 @@ def validated_payload(
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
         raise invalid(
             _("The amount must be a positive whole number of yen up to %(max)d, not %(amount)r.")
-            % {"max": MAX_AMOUNT, "amount": amount}
+            % {"max": MAX_AMOUNT, "amount": amount},
+            code="amount.out-of-range",
         )
     if not isinstance(currency, str) or currency.upper() != CURRENCY:
-        raise invalid(_("Smartpay charges in JPY only, not %(currency)r.") % {"currency": currency})
+        raise invalid(
+            _("Smartpay charges in JPY only, not %(currency)r.") % {"currency": currency},
+            code="currency.not-jpy",
+        )
     if capture_method not in CaptureMethod.values:
         raise invalid(
-            _("The capture method must be one of %(choices)s.") % {"choices": ", ".join(CaptureMethod.values)}
+            _("The capture method must be one of %(choices)s.")
+            % {"choices": ", ".join(CaptureMethod.values)},
+            code="capture-method.invalid",
         )
     fields = {
         "token": token_id,
@@ -174,7 +183,8 @@ def charge_token(
     if reference is not None:
         if not isinstance(reference, str) or not 1 <= len(reference) <= v.MAX_REFERENCE_LENGTH:
             raise invalid(
-                _("The reference must be 1 to %(max)d characters.") % {"max": v.MAX_REFERENCE_LENGTH}
+                _("The reference must be 1 to %(max)d characters.") % {"max": v.MAX_REFERENCE_LENGTH},
+                code="reference.invalid",
             )
     payload = validated_payload(
         row.smartpay_id,
@@ -193,10 +203,14 @@ def charge_token(
         if existing is not None:
             if _same_charge(existing, row.smartpay_id, payload, reference):
                 return existing
-            raise invalid(_("This idempotency key was already used for another charge."))
+            raise invalid(
+                _("This idempotency key was already used for another charge."), code="idempotency-key.reused"
+            )
         if reference is not None and TokenCharge.objects.filter(reference=reference).exists():
             raise invalid(
-                _("The reference %(reference)s is already used by another charge.") % {"reference": reference}
+                _("The reference %(reference)s is already used by another charge.")
+                % {"reference": reference},
+                code="reference.used",
             )
         try:
             with transaction.atomic(using=router.db_for_write(TokenCharge)):
@@ -212,7 +226,9 @@ def charge_token(
             # Another call wrote the same key or reference meanwhile: look again.
             continue
         return charge
-    raise invalid(_("This idempotency key or reference is being used by another charge."))
+    raise invalid(
+        _("This idempotency key or reference is being used by another charge."), code="charge.in-use"
+    )
 
 
 def cancel_charge(charge: TokenCharge | int) -> TokenCharge:
@@ -227,6 +243,7 @@ def cancel_charge(charge: TokenCharge | int) -> TokenCharge:
             _(
                 "Charge %(reference)s cannot be canceled: it is %(status)s and was already sent %(attempts)d time(s)."
             )
-            % {"reference": row.reference, "status": row.get_status_display(), "attempts": row.attempts}
+            % {"reference": row.reference, "status": row.get_status_display(), "attempts": row.attempts},
+            code="charge.cannot-cancel",
         )
     return row
