@@ -133,6 +133,13 @@ GENERIC_MESSAGES: Final[tuple[tuple[type[SmartpayError], Promise], ...]] = (
 )
 
 
+def safe_code(code: object) -> str | None:
+    """``code`` if it looks like a code and holds nothing redaction would mask, else ``None``."""
+    if isinstance(code, str) and len(code) <= 64 and SAFE_CODE.fullmatch(code) and redact(code) == code:
+        return code
+    return None
+
+
 def _shown(value: Any) -> Any:
     """A parameter as a sentence may show it: numbers as they are, text redacted and cut short."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -170,7 +177,7 @@ def problem_texts(exc: SmartpayValidationError) -> list[tuple[str, str]]:
             found.append((problem.code, text))
     if found and len(found) == len(exc.problems):
         return found
-    code = exc.code if exc.code is not None and SAFE_CODE.fullmatch(exc.code) else "invalid"
+    code = safe_code(exc.code) or "invalid"
     own = [str(detail) for detail in exc.details if isinstance(detail, str) and detail] or [exc.message]
     own = [text for text in own if text]
     if own:
@@ -196,12 +203,19 @@ def user_message(exc: SmartpayError) -> str:
     return api_text(exc)
 
 
+def inline_message(exc: SmartpayError) -> str:
+    """:func:`user_message` without its final full stop, to sit inside another sentence."""
+    return user_message(exc).rstrip("。.")
+
+
 __all__ = [
     "API_MESSAGES",
     "GENERIC_MESSAGES",
     "PROBLEM_MESSAGES",
     "api_text",
+    "inline_message",
     "problem_text",
     "problem_texts",
+    "safe_code",
     "user_message",
 ]

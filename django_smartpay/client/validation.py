@@ -176,8 +176,10 @@ def integer(
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         number = int(value)
     if number is None:
-        code = "integer.fraction" if isinstance(value, Decimal) else "integer.invalid"
-        p.add(code, field=field, kind=_kind_name(value))
+        if isinstance(value, Decimal):
+            p.add("integer.fraction", field=field, kind=_kind_name(value))
+        else:
+            p.add("integer.invalid", field=field, kind=_kind_name(value))
         return None
     if minimum is not None and number < minimum:
         p.add("integer.too-small", field=field, minimum=minimum)
@@ -236,7 +238,10 @@ def text(
         p.add("text.invalid", field=field, kind=_kind_name(value))
         return None
     if value == "" and not allow_empty:
-        p.add("value.required" if required else "value.empty", field=field)
+        if required:
+            p.add("value.required", field=field)
+        else:
+            p.add("value.empty", field=field)
         return None
     if max_length is not None and len(value) > max_length:
         p.add("text.too-long", field=field, maximum=max_length, length=len(value))

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from ... import charging, services
-from ...errors_text import SAFE_CODE, api_text, problem_texts
+from ...errors_text import api_text, problem_texts, safe_code
 from ...exceptions import SmartpayAuthenticationError, SmartpayError, SmartpayValidationError
 from ...models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge, TokenStatus
 from . import serializers as s
@@ -68,8 +68,7 @@ def api_exception(exc: SmartpayError) -> exceptions.APIException:
         return SmartpayUnavailable()
     if isinstance(exc, SmartpayAuthenticationError) or exc.status_code is None or exc.status_code >= 500:
         return SmartpayBadGateway()
-    code = exc.error_code if exc.error_code and SAFE_CODE.fullmatch(exc.error_code) else None
-    return SmartpayRefused(detail=api_text(exc), code=code)
+    return SmartpayRefused(detail=api_text(exc), code=safe_code(exc.error_code))
 
 
 class OwnObjectsMixin(viewsets.GenericViewSet):
