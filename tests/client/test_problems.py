@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import django_smartpay.client
-from django_smartpay.client import SmartpayClient, SmartpayValidationError
-from django_smartpay.client.problems import PROBLEM_CODES, PROBLEM_TEXTS, Problem, english
+from django_smartpay.client import PROBLEM_CODES, Problem, SmartpayClient, SmartpayValidationError
+from django_smartpay.client.problems import PROBLEM_TEXTS, english
 
 CLIENT = Path(django_smartpay.client.__file__).parent
 SECRET_KEY = "sk_test_problemCodes0001"
