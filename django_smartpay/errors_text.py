@@ -203,17 +203,11 @@ def user_message(exc: SmartpayError) -> str:
     return api_text(exc)
 
 
-def inline_message(exc: SmartpayError) -> str:
-    """:func:`user_message` without its final full stop, to sit inside another sentence."""
-    return user_message(exc).rstrip("。.")
-
-
 __all__ = [
     "API_MESSAGES",
     "GENERIC_MESSAGES",
     "PROBLEM_MESSAGES",
     "api_text",
-    "inline_message",
     "problem_text",
     "problem_texts",
     "safe_code",

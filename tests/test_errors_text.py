@@ -213,11 +213,3 @@ def test_the_scan_of_refusals_sees_them():
     assert "schedule.cannot-pause" in {
         code for _line, code in _codes_of_refusals(PACKAGE / "charging" / "schedules.py")
     }
-
-
-def test_the_inline_message_drops_the_final_full_stop():
-    error = SmartpayNotFoundError("gone", status_code=404, error_code="order.not-found")
-    with translation.override("ja"):
-        assert errors_text.inline_message(error) == "この注文は Smartpay に存在しません"
-    with translation.override("en"):
-        assert errors_text.inline_message(error) == "This order does not exist at Smartpay"

@@ -29,7 +29,7 @@ def test_a_refusal_of_smartpay_is_reported_in_japanese(shop, staff, simulator):
     (message,) = messages_of(response)
     assert message == (
         f"注文 {order}: Smartpay がリクエストを拒否しました: "
-        "この注文は現在の状態では売上確定できません（エラー order.cannot-capture）"  # noqa: RUF001 - Japanese punctuation
+        "この注文は現在の状態では売上確定できません。（エラー order.cannot-capture）"  # noqa: RUF001 - Japanese punctuation
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.REQUIRES_CAPTURE
@@ -45,5 +45,5 @@ def test_no_answer_from_smartpay_is_reported_in_japanese(shop, staff, simulator)
     messages = messages_of(response)
     assert (
         messages[0]
-        == f"注文 {order}: Smartpay に接続できなかったため、結果が不明です（Smartpay への接続に失敗しました）。"  # noqa: RUF001 - Japanese punctuation
+        == f"注文 {order}: Smartpay に接続できなかったため、結果が不明です（Smartpay への接続に失敗しました。）。"  # noqa: RUF001 - Japanese punctuation
     )

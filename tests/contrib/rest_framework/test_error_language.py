@@ -127,3 +127,16 @@ def test_smartpay_unreachable_answers_in_japanese(alice_token, as_alice, simulat
     assert response.status_code == 503
     assert JAPANESE.search(response.json()["detail"])
     assert "Fault" not in response.json()["detail"]
+
+
+@pytest.mark.parametrize("key", ["a_%s", "a_%(field)s", "a_" + "x" * 400])
+def test_odd_keys_in_a_refusal_are_shown_safely(alice_token, as_alice, key):
+    """A key with ``%`` in it, or a very long one, is quoted back cut short, never a 500."""
+    camel = "a" + key[2:3].upper() + key[3:]
+    shipping = {**SHIPPING, camel: 1, key: 2}
+    response = schedule(as_alice, alice_token.smartpay_id, "ja", shipping_info=shipping)
+
+    assert response.status_code == 400, response.content
+    [message] = response.json()
+    assert message.startswith(key[:100]) and "二重に指定されています" in message
+    assert len(message) < 300
