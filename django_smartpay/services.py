@@ -36,9 +36,13 @@ from .sync import RESOURCES, mark_token_deleted, sync_by_id, sync_object, sync_p
 M = TypeVar("M", bound=SmartpayObject)
 
 
-def _invalid(message: str, code: str) -> SmartpayValidationError:
-    """A refusal in the active language, with its stable ``code`` (see ``django_smartpay.errors_text``)."""
-    return SmartpayValidationError(message, code=code, details=[message])
+def _invalid(text: str, code: str, **params: Any) -> SmartpayValidationError:
+    """A refusal: ``text % params`` in the active language, its stable ``code`` and ``params``.
+
+    See ``django_smartpay.errors_text``.
+    """
+    message = text % params if params else text
+    return SmartpayValidationError(message, code=code, params=params, details=[message])
 
 
 def _local(model: type[M], obj: M | str) -> M:
@@ -53,14 +57,15 @@ def _local(model: type[M], obj: M | str) -> M:
 
 
 def _positive_amount(amount: Any, limit: int, too_much: str, code: str) -> int:
-    """``amount`` if it is a whole number in 1..limit; ``too_much`` formats the error above it."""
+    """``amount`` if it is a whole number in 1..limit; ``too_much`` is the refusal above it."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise _invalid(
-            _("The amount must be a positive whole number, not %(amount)r.") % {"amount": amount},
+            _("The amount must be a positive whole number, not %(amount)r."),
             code="amount.not-positive",
+            amount=amount,
         )
     if amount > limit:
-        raise _invalid(too_much % {"amount": amount, "limit": limit}, code=code)
+        raise _invalid(too_much, code=code, amount=amount, limit=limit)
     return amount
 
 
@@ -146,9 +151,10 @@ def capture_order(
     order = _local(Order, order)
     if order.status != OrderStatus.REQUIRES_CAPTURE:
         raise _invalid(
-            _("Order %(id)s cannot be captured: its status is %(status)s.")
-            % {"id": order.smartpay_id, "status": order.get_status_display()},
+            _("Order %(id)s cannot be captured: its status is %(status)s."),
             code="order.cannot-capture",
+            id=order.smartpay_id,
+            status=order.get_status_display(),
         )
     capturable = order.capturable_amount
     amount = _positive_amount(
@@ -177,9 +183,10 @@ def cancel_order(order: Order | str, *, idempotency_key: str | None = None) -> O
     order = _local(Order, order)
     if order.status != OrderStatus.REQUIRES_CAPTURE:
         raise _invalid(
-            _("Order %(id)s cannot be canceled: its status is %(status)s.")
-            % {"id": order.smartpay_id, "status": order.get_status_display()},
+            _("Order %(id)s cannot be canceled: its status is %(status)s."),
             code="order.cannot-cancel",
+            id=order.smartpay_id,
+            status=order.get_status_display(),
         )
     return sync_object(
         conf.get_client().cancel_order(order.smartpay_id, idempotency_key=idempotency_key), model=Order
@@ -203,14 +210,16 @@ def refund_payment(
     payment = _local(Payment, payment)
     if reason not in RefundReason.values:
         raise _invalid(
-            _("The refund reason must be one of %(reasons)s.") % {"reasons": ", ".join(RefundReason.values)},
+            _("The refund reason must be one of %(reasons)s."),
             code="refund.reason-invalid",
+            reasons=", ".join(RefundReason.values),
         )
     refundable = payment.refundable_amount
     if refundable <= 0:
         raise _invalid(
-            _("Payment %(id)s has nothing left to refund.") % {"id": payment.smartpay_id},
+            _("Payment %(id)s has nothing left to refund."),
             code="payment.nothing-to-refund",
+            id=payment.smartpay_id,
         )
     amount = _positive_amount(
         refundable if amount is None else amount,
@@ -254,7 +263,7 @@ def _token_in(token: Token | str, allowed: tuple[str, ...], refusal: str, code: 
     """The token, if its status is one of ``allowed``; ``refusal`` formats the error otherwise."""
     token = _local(Token, token)
     if token.status not in allowed:
-        raise _invalid(refusal % {"id": token.smartpay_id, "status": token.get_status_display()}, code=code)
+        raise _invalid(refusal, code=code, id=token.smartpay_id, status=token.get_status_display())
     return token
 
 
@@ -348,7 +357,7 @@ def create_webhook_endpoint(
         URLValidator(schemes=["https", "http"])(url)
     except ValidationError:
         raise _invalid(
-            _("%(url)r is not a valid URL.") % {"url": url}, code="webhook-endpoint.url-invalid"
+            _("%(url)r is not a valid URL."), code="webhook-endpoint.url-invalid", url=url
         ) from None
     data = conf.get_client().create_webhook_endpoint(url, idempotency_key=idempotency_key, **fields)
     return sync_object(data, model=WebhookEndpoint)

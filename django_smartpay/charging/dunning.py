@@ -267,9 +267,9 @@ def give_up(schedule: ChargeSchedule | int) -> ChargeSchedule:
         row = _locked(schedule)
         if row.status != ChargeScheduleStatus.PAST_DUE:
             raise invalid(
-                _("Only a past due schedule can be given up; this one is %(status)s.")
-                % {"status": row.get_status_display()},
+                _("Only a past due schedule can be given up; this one is %(status)s."),
                 code="schedule.cannot-give-up",
+                status=row.get_status_display(),
             )
         _give_up(row, GIVEN_UP_REASON)
     return row

@@ -88,19 +88,21 @@ def create_schedule(
     )
     if not isinstance(interval, str) or interval not in ScheduleInterval.values:
         raise invalid(
-            _("The interval must be one of %(choices)s.") % {"choices": ", ".join(ScheduleInterval.values)},
+            _("The interval must be one of %(choices)s."),
             code="schedule.interval-invalid",
+            choices=", ".join(ScheduleInterval.values),
         )
     if not _whole(interval_count, 1, MAX_INTERVAL_COUNT):
         raise invalid(
-            _("The interval count must be a whole number from 1 to %(max)d.") % {"max": MAX_INTERVAL_COUNT},
+            _("The interval count must be a whole number from 1 to %(max)d."),
             code="schedule.interval-count-invalid",
+            max=MAX_INTERVAL_COUNT,
         )
     if max_count is not None and not _whole(max_count, 1, MAX_POSITIVE_INTEGER):
         raise invalid(
-            _("The maximum number of charges must be a whole number from 1 to %(max)d.")
-            % {"max": MAX_POSITIVE_INTEGER},
+            _("The maximum number of charges must be a whole number from 1 to %(max)d."),
             code="schedule.max-count-invalid",
+            max=MAX_POSITIVE_INTEGER,
         )
     if day_of_month is not None and interval != ScheduleInterval.MONTHLY:
         raise invalid(
@@ -115,15 +117,15 @@ def create_schedule(
         tz = scheduling.zone(zone_name)
     except scheduling.ScheduleError:
         raise invalid(
-            _("%(zone)r is not a known time zone.") % {"zone": zone_name}, code="schedule.time-zone-invalid"
+            _("%(zone)r is not a known time zone."), code="schedule.time-zone-invalid", zone=zone_name
         ) from None
     now = now or timezone.now()
     start = _moment(start_at, "start_at", now) if start_at is not None else now
     if start < now - CLOCK_SKEW:
         raise invalid(
-            _("The schedule cannot start in the past (more than %(minutes)d minutes ago).")
-            % {"minutes": int(CLOCK_SKEW.total_seconds() // 60)},
+            _("The schedule cannot start in the past (more than %(minutes)d minutes ago)."),
             code="schedule.start-in-past",
+            minutes=int(CLOCK_SKEW.total_seconds() // 60),
         )
     if end_at is not None:
         end_at = _moment(end_at, "end_at", now)
@@ -169,17 +171,15 @@ def _whole(value: object, low: int, high: int) -> bool:
 def _moment(value: object, name: str, now: dt.datetime) -> dt.datetime:
     """An aware datetime before :data:`scheduling.LATEST`, or :class:`SmartpayValidationError`."""
     if not isinstance(value, dt.datetime) or timezone.is_naive(value):
-        raise invalid(
-            _("%(name)s must be an aware datetime.") % {"name": name}, code="schedule.datetime-naive"
-        )
+        raise invalid(_("%(name)s must be an aware datetime."), code="schedule.datetime-naive", name=name)
     try:
         if value >= scheduling.LATEST:
             raise invalid(
-                _("%(name)s is too far in the future.") % {"name": name}, code="schedule.datetime-too-late"
+                _("%(name)s is too far in the future."), code="schedule.datetime-too-late", name=name
             )
     except OverflowError:
         raise invalid(
-            _("%(name)s is out of range.") % {"name": name}, code="schedule.datetime-out-of-range"
+            _("%(name)s is out of range."), code="schedule.datetime-out-of-range", name=name
         ) from None
     return value
 
@@ -205,9 +205,9 @@ def pause_schedule(schedule: ChargeSchedule | int, *, reason: str = "") -> Charg
         row = _schedule(schedule)
         if row.status != ChargeScheduleStatus.ACTIVE:
             raise invalid(
-                _("Only an active schedule can be paused; this one is %(status)s.")
-                % {"status": row.get_status_display()},
+                _("Only an active schedule can be paused; this one is %(status)s."),
                 code="schedule.cannot-pause",
+                status=row.get_status_display(),
             )
         row.status, row.status_reason = ChargeScheduleStatus.PAUSED, reason[:64]
         dunning.save_status(row, ChargeScheduleStatus.ACTIVE, reason or "schedule.paused", [])
@@ -226,9 +226,9 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
         row = _schedule(schedule)
         if row.status != ChargeScheduleStatus.PAUSED:
             raise invalid(
-                _("Only a paused schedule can be resumed; this one is %(status)s.")
-                % {"status": row.get_status_display()},
+                _("Only a paused schedule can be resumed; this one is %(status)s."),
                 code="schedule.cannot-resume",
+                status=row.get_status_display(),
             )
         chargeable_token(Token.objects.get(smartpay_id=row.token_id))
         if row.open_period_date is not None:
@@ -317,8 +317,9 @@ def update_schedule_token(
             row.status == ChargeScheduleStatus.COMPLETED and row.open_period_date is None
         ):
             raise invalid(
-                _("A %(status)s schedule cannot change its token.") % {"status": row.get_status_display()},
+                _("A %(status)s schedule cannot change its token."),
                 code="schedule.cannot-change-token",
+                status=row.get_status_display(),
             )
         row.token = new
         row.save(update_fields=["token", "updated"])
