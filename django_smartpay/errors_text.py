@@ -9,8 +9,8 @@ general sentence of the error's kind: Smartpay's own English message is never sh
 text here carries a secret (parameters are redacted, codes must look like codes).
 
 The services and the charging engine translate their own refusals where they raise them (their
-``message`` is already in the request's language) and give them a code of their own: those
-messages are shown as they are.
+``message`` is already in the request's language) and give them a code and parameters of their
+own: those messages are shown as they are.
 """
 
 from __future__ import annotations
