@@ -36,8 +36,13 @@ from .sync import RESOURCES, mark_token_deleted, sync_by_id, sync_object, sync_p
 M = TypeVar("M", bound=SmartpayObject)
 
 
-def _invalid(message: str) -> SmartpayValidationError:
-    return SmartpayValidationError(message, details=[message])
+def _invalid(text: str, code: str, **params: Any) -> SmartpayValidationError:
+    """A refusal: ``text % params`` in the active language, its stable ``code`` and ``params``.
+
+    See ``django_smartpay.errors_text``.
+    """
+    message = text % params if params else text
+    return SmartpayValidationError(message, code=code, params=params, details=[message])
 
 
 def _local(model: type[M], obj: M | str) -> M:
@@ -51,12 +56,16 @@ def _local(model: type[M], obj: M | str) -> M:
     raise TypeError(f"expected a {model.__name__} or its Smartpay id, not {type(obj).__name__}")
 
 
-def _positive_amount(amount: Any, limit: int, too_much: str) -> int:
-    """``amount`` if it is a whole number in 1..limit; ``too_much`` formats the error above it."""
+def _positive_amount(amount: Any, limit: int, too_much: str, code: str) -> int:
+    """``amount`` if it is a whole number in 1..limit; ``too_much`` is the refusal above it."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise _invalid(_("The amount must be a positive whole number, not %(amount)r.") % {"amount": amount})
+        raise _invalid(
+            _("The amount must be a positive whole number, not %(amount)r."),
+            code="amount.not-positive",
+            amount=amount,
+        )
     if amount > limit:
-        raise _invalid(too_much % {"amount": amount, "limit": limit})
+        raise _invalid(too_much, code=code, amount=amount, limit=limit)
     return amount
 
 
@@ -101,7 +110,9 @@ def create_checkout_session(
     the order or token it creates (and so to the token's future orders).
     """
     if user is not None and getattr(user, "pk", None) is None:
-        raise _invalid(_("The user must be saved before a checkout is started for them."))
+        raise _invalid(
+            _("The user must be saved before a checkout is started for them."), code="checkout.user-not-saved"
+        )
     data = conf.get_client().create_checkout_session(idempotency_key=idempotency_key, **payload)
     return sync_object(data, user=user, model=CheckoutSession)
 
@@ -140,14 +151,17 @@ def capture_order(
     order = _local(Order, order)
     if order.status != OrderStatus.REQUIRES_CAPTURE:
         raise _invalid(
-            _("Order %(id)s cannot be captured: its status is %(status)s.")
-            % {"id": order.smartpay_id, "status": order.get_status_display()}
+            _("Order %(id)s cannot be captured: its status is %(status)s."),
+            code="order.cannot-capture",
+            id=order.smartpay_id,
+            status=order.get_status_display(),
         )
     capturable = order.capturable_amount
     amount = _positive_amount(
         capturable if amount is None else amount,
         capturable,
         _("The amount %(amount)d exceeds the capturable amount %(limit)d."),
+        "amount.exceeds-capturable",
     )
     data = conf.get_client().create_payment(
         order.smartpay_id,
@@ -169,8 +183,10 @@ def cancel_order(order: Order | str, *, idempotency_key: str | None = None) -> O
     order = _local(Order, order)
     if order.status != OrderStatus.REQUIRES_CAPTURE:
         raise _invalid(
-            _("Order %(id)s cannot be canceled: its status is %(status)s.")
-            % {"id": order.smartpay_id, "status": order.get_status_display()}
+            _("Order %(id)s cannot be canceled: its status is %(status)s."),
+            code="order.cannot-cancel",
+            id=order.smartpay_id,
+            status=order.get_status_display(),
         )
     return sync_object(
         conf.get_client().cancel_order(order.smartpay_id, idempotency_key=idempotency_key), model=Order
@@ -194,15 +210,22 @@ def refund_payment(
     payment = _local(Payment, payment)
     if reason not in RefundReason.values:
         raise _invalid(
-            _("The refund reason must be one of %(reasons)s.") % {"reasons": ", ".join(RefundReason.values)}
+            _("The refund reason must be one of %(reasons)s."),
+            code="refund.reason-invalid",
+            reasons=", ".join(RefundReason.values),
         )
     refundable = payment.refundable_amount
     if refundable <= 0:
-        raise _invalid(_("Payment %(id)s has nothing left to refund.") % {"id": payment.smartpay_id})
+        raise _invalid(
+            _("Payment %(id)s has nothing left to refund."),
+            code="payment.nothing-to-refund",
+            id=payment.smartpay_id,
+        )
     amount = _positive_amount(
         refundable if amount is None else amount,
         refundable,
         _("The amount %(amount)d exceeds the refundable amount %(limit)d."),
+        "amount.exceeds-refundable",
     )
     data = conf.get_client().create_refund(
         payment.smartpay_id,
@@ -236,11 +259,11 @@ def update_refund(refund: Refund | str, *, idempotency_key: str | None = None, *
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def _token_in(token: Token | str, allowed: tuple[str, ...], refusal: str) -> Token:
+def _token_in(token: Token | str, allowed: tuple[str, ...], refusal: str, code: str) -> Token:
     """The token, if its status is one of ``allowed``; ``refusal`` formats the error otherwise."""
     token = _local(Token, token)
     if token.status not in allowed:
-        raise _invalid(refusal % {"id": token.smartpay_id, "status": token.get_status_display()})
+        raise _invalid(refusal, code=code, id=token.smartpay_id, status=token.get_status_display())
     return token
 
 
@@ -253,7 +276,10 @@ def _set_token(token: Token, method: str, idempotency_key: str | None) -> Token:
 def enable_token(token: Token | str, *, idempotency_key: str | None = None) -> Token:
     """Allow a disabled token to be charged again."""
     token = _token_in(
-        token, (TokenStatus.DISABLED,), _("Token %(id)s cannot be enabled: its status is %(status)s.")
+        token,
+        (TokenStatus.DISABLED,),
+        _("Token %(id)s cannot be enabled: its status is %(status)s."),
+        "token.cannot-enable",
     )
     return _set_token(token, "enable_token", idempotency_key)
 
@@ -261,7 +287,10 @@ def enable_token(token: Token | str, *, idempotency_key: str | None = None) -> T
 def disable_token(token: Token | str, *, idempotency_key: str | None = None) -> Token:
     """Stop an active token from being charged until it is enabled again."""
     token = _token_in(
-        token, (TokenStatus.ACTIVE,), _("Token %(id)s cannot be disabled: its status is %(status)s.")
+        token,
+        (TokenStatus.ACTIVE,),
+        _("Token %(id)s cannot be disabled: its status is %(status)s."),
+        "token.cannot-disable",
     )
     return _set_token(token, "disable_token", idempotency_key)
 
@@ -269,7 +298,9 @@ def disable_token(token: Token | str, *, idempotency_key: str | None = None) -> 
 def delete_token(token: Token | str, *, idempotency_key: str | None = None) -> Token:
     """Delete a token at Smartpay (final).  The row stays, with status ``deleted``."""
     allowed = tuple(status for status in TokenStatus.values if status != TokenStatus.DELETED)
-    token = _token_in(token, allowed, _("Token %(id)s cannot be deleted: its status is %(status)s."))
+    token = _token_in(
+        token, allowed, _("Token %(id)s cannot be deleted: its status is %(status)s."), "token.cannot-delete"
+    )
     conf.get_client().delete_token(token.smartpay_id, idempotency_key=idempotency_key)
     return mark_token_deleted(token)
 
@@ -325,7 +356,9 @@ def create_webhook_endpoint(
     try:
         URLValidator(schemes=["https", "http"])(url)
     except ValidationError:
-        raise _invalid(_("%(url)r is not a valid URL.") % {"url": url}) from None
+        raise _invalid(
+            _("%(url)r is not a valid URL."), code="webhook-endpoint.url-invalid", url=url
+        ) from None
     data = conf.get_client().create_webhook_endpoint(url, idempotency_key=idempotency_key, **fields)
     return sync_object(data, model=WebhookEndpoint)
 

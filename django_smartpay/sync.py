@@ -130,7 +130,7 @@ def _expect(model: type[SmartpayObject], data: Any) -> None:
             "id": data.get("id") if isinstance(data, dict) else data,
             "kind": model._meta.verbose_name,
         }
-        raise SmartpayValidationError(message, details=[message])
+        raise SmartpayValidationError(message, code="object.wrong-kind", details=[message])
 
 
 def _run(items: list[dict], user: Any, *, recount: bool = False) -> list[SmartpayObject]:
@@ -265,7 +265,7 @@ def resource_for(smartpay_id: str) -> Resource:
     prefix = smartpay_id.split("_", 1)[0] if isinstance(smartpay_id, str) else ""
     if prefix not in _BY_PREFIX:
         message = _("%(id)r is not the id of an object django_smartpay mirrors.") % {"id": smartpay_id}
-        raise SmartpayValidationError(message, details=[message])
+        raise SmartpayValidationError(message, code="id.unknown-kind", details=[message])
     return _BY_PREFIX[prefix]
 
 

@@ -49,6 +49,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..errors_text import user_message
 from ..exceptions import (
     SmartpayConnectionError,
     SmartpayError,
@@ -234,7 +235,7 @@ def describe_error(row: models.Model, exc: SmartpayError) -> str:
     """A sentence a support person can act on."""
     values = {
         "object": describe(row),
-        "message": exc.message,
+        "message": user_message(exc),
         "code": exc.error_code or "",
         "status": exc.status_code,
     }

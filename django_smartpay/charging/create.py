@@ -35,8 +35,13 @@ PAYLOAD_FIELDS = (
 )
 
 
-def invalid(message: str) -> SmartpayValidationError:
-    return SmartpayValidationError(message, details=[message])
+def invalid(text: str, code: str = "invalid", **params: Any) -> SmartpayValidationError:
+    """A refusal: ``text % params`` in the active language, its stable ``code`` and ``params``.
+
+    See ``django_smartpay.errors_text``.
+    """
+    message = text % params if params else text
+    return SmartpayValidationError(message, code=code, params=params, details=[message])
 
 
 def new_reference() -> str:
@@ -61,25 +66,26 @@ def chargeable_token(token: Token | str) -> Token:
         if found is None:
             synced = sync.sync_by_id(token)
             if not isinstance(synced, Token):
-                raise invalid(_("%(id)s is not a token.") % {"id": token})
+                raise invalid(_("%(id)s is not a token."), code="token.wrong-kind", id=token)
             found = synced
         row = found
     else:
         raise TypeError(f"expected a Token or its Smartpay id, not {type(token).__name__}")
     if row.status != TokenStatus.ACTIVE:
         raise invalid(
-            _("Token %(id)s cannot be charged: its status is %(status)s.")
-            % {"id": row.smartpay_id, "status": row.get_status_display() or _("unknown")}
+            _("Token %(id)s cannot be charged: its status is %(status)s."),
+            code="token.not-chargeable",
+            id=row.smartpay_id,
+            status=row.get_status_display() or _("unknown"),
         )
     test_key = conf.is_test_mode()
     if row.test != test_key:
         raise invalid(
-            _("Token %(id)s is a %(token_mode)s token but the secret key is a %(key_mode)s key.")
-            % {
-                "id": row.smartpay_id,
-                "token_mode": _("test") if row.test else _("live"),
-                "key_mode": _("test") if test_key else _("live"),
-            }
+            _("Token %(id)s is a %(token_mode)s token but the secret key is a %(key_mode)s key."),
+            code="token.mode-mismatch",
+            id=row.smartpay_id,
+            token_mode=_("test") if row.test else _("live"),
+            key_mode=_("test") if test_key else _("live"),
         )
     return row
 
@@ -103,14 +109,20 @@ def validated_payload(
     """
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
         raise invalid(
-            _("The amount must be a positive whole number of yen up to %(max)d, not %(amount)r.")
-            % {"max": MAX_AMOUNT, "amount": amount}
+            _("The amount must be a positive whole number of yen up to %(max)d, not %(amount)r."),
+            code="amount.out-of-range",
+            max=MAX_AMOUNT,
+            amount=amount,
         )
     if not isinstance(currency, str) or currency.upper() != CURRENCY:
-        raise invalid(_("Smartpay charges in JPY only, not %(currency)r.") % {"currency": currency})
+        raise invalid(
+            _("Smartpay charges in JPY only, not %(currency)r."), code="currency.not-jpy", currency=currency
+        )
     if capture_method not in CaptureMethod.values:
         raise invalid(
-            _("The capture method must be one of %(choices)s.") % {"choices": ", ".join(CaptureMethod.values)}
+            _("The capture method must be one of %(choices)s."),
+            code="capture-method.invalid",
+            choices=", ".join(CaptureMethod.values),
         )
     fields = {
         "token": token_id,
@@ -174,7 +186,9 @@ def charge_token(
     if reference is not None:
         if not isinstance(reference, str) or not 1 <= len(reference) <= v.MAX_REFERENCE_LENGTH:
             raise invalid(
-                _("The reference must be 1 to %(max)d characters.") % {"max": v.MAX_REFERENCE_LENGTH}
+                _("The reference must be 1 to %(max)d characters."),
+                code="reference.invalid",
+                max=v.MAX_REFERENCE_LENGTH,
             )
     payload = validated_payload(
         row.smartpay_id,
@@ -193,10 +207,14 @@ def charge_token(
         if existing is not None:
             if _same_charge(existing, row.smartpay_id, payload, reference):
                 return existing
-            raise invalid(_("This idempotency key was already used for another charge."))
+            raise invalid(
+                _("This idempotency key was already used for another charge."), code="idempotency-key.reused"
+            )
         if reference is not None and TokenCharge.objects.filter(reference=reference).exists():
             raise invalid(
-                _("The reference %(reference)s is already used by another charge.") % {"reference": reference}
+                _("The reference %(reference)s is already used by another charge."),
+                code="reference.used",
+                reference=reference,
             )
         try:
             with transaction.atomic(using=router.db_for_write(TokenCharge)):
@@ -212,7 +230,9 @@ def charge_token(
             # Another call wrote the same key or reference meanwhile: look again.
             continue
         return charge
-    raise invalid(_("This idempotency key or reference is being used by another charge."))
+    raise invalid(
+        _("This idempotency key or reference is being used by another charge."), code="charge.in-use"
+    )
 
 
 def cancel_charge(charge: TokenCharge | int) -> TokenCharge:
@@ -226,7 +246,10 @@ def cancel_charge(charge: TokenCharge | int) -> TokenCharge:
         raise invalid(
             _(
                 "Charge %(reference)s cannot be canceled: it is %(status)s and was already sent %(attempts)d time(s)."
-            )
-            % {"reference": row.reference, "status": row.get_status_display(), "attempts": row.attempts}
+            ),
+            code="charge.cannot-cancel",
+            reference=row.reference,
+            status=row.get_status_display(),
+            attempts=row.attempts,
         )
     return row

@@ -271,11 +271,13 @@ def retry_now(schedule: ChargeSchedule | int, *, now: dt.datetime | None = None)
             ChargeScheduleStatus.PAST_DUE,
             ChargeScheduleStatus.UNPAID,
         ):
-            raise invalid(_("This schedule has no unpaid period to retry."))
+            raise invalid(_("This schedule has no unpaid period to retry."), code="schedule.nothing-to-retry")
         chargeable_token(Token.objects.get(smartpay_id=row.token_id))
         charge = retry_open_period(row, "dunning.retry-now", now)
         if charge is None:
-            raise invalid(_("A charge of this period is still in progress."))
+            raise invalid(
+                _("A charge of this period is still in progress."), code="schedule.charge-in-progress"
+            )
     return charge
 
 
@@ -285,8 +287,9 @@ def give_up(schedule: ChargeSchedule | int) -> ChargeSchedule:
         row = _locked(schedule)
         if row.status != ChargeScheduleStatus.PAST_DUE:
             raise invalid(
-                _("Only a past due schedule can be given up; this one is %(status)s.")
-                % {"status": row.get_status_display()}
+                _("Only a past due schedule can be given up; this one is %(status)s."),
+                code="schedule.cannot-give-up",
+                status=row.get_status_display(),
             )
         _give_up(row, GIVEN_UP_REASON)
     return row

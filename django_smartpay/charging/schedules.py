@@ -89,32 +89,44 @@ def create_schedule(
     )
     if not isinstance(interval, str) or interval not in ScheduleInterval.values:
         raise invalid(
-            _("The interval must be one of %(choices)s.") % {"choices": ", ".join(ScheduleInterval.values)}
+            _("The interval must be one of %(choices)s."),
+            code="schedule.interval-invalid",
+            choices=", ".join(ScheduleInterval.values),
         )
     if not _whole(interval_count, 1, MAX_INTERVAL_COUNT):
         raise invalid(
-            _("The interval count must be a whole number from 1 to %(max)d.") % {"max": MAX_INTERVAL_COUNT}
+            _("The interval count must be a whole number from 1 to %(max)d."),
+            code="schedule.interval-count-invalid",
+            max=MAX_INTERVAL_COUNT,
         )
     if max_count is not None and not _whole(max_count, 1, MAX_POSITIVE_INTEGER):
         raise invalid(
-            _("The maximum number of charges must be a whole number from 1 to %(max)d.")
-            % {"max": MAX_POSITIVE_INTEGER}
+            _("The maximum number of charges must be a whole number from 1 to %(max)d."),
+            code="schedule.max-count-invalid",
+            max=MAX_POSITIVE_INTEGER,
         )
     if day_of_month is not None and interval != ScheduleInterval.MONTHLY:
-        raise invalid(_("day_of_month applies to monthly schedules only."))
+        raise invalid(
+            _("day_of_month applies to monthly schedules only."), code="schedule.day-of-month-not-monthly"
+        )
     if day_of_month is not None and not _whole(day_of_month, 1, 31):
-        raise invalid(_("The day of month must be a whole number from 1 to 31."))
+        raise invalid(
+            _("The day of month must be a whole number from 1 to 31."), code="schedule.day-of-month-invalid"
+        )
     zone_name = default_time_zone() if time_zone is None else time_zone
     try:
         tz = scheduling.zone(zone_name)
     except scheduling.ScheduleError:
-        raise invalid(_("%(zone)r is not a known time zone.") % {"zone": zone_name}) from None
+        raise invalid(
+            _("%(zone)r is not a known time zone."), code="schedule.time-zone-invalid", zone=zone_name
+        ) from None
     now = now or timezone.now()
     start = _moment(start_at, "start_at", now) if start_at is not None else now
     if start < now - CLOCK_SKEW:
         raise invalid(
-            _("The schedule cannot start in the past (more than %(minutes)d minutes ago).")
-            % {"minutes": int(CLOCK_SKEW.total_seconds() // 60)}
+            _("The schedule cannot start in the past (more than %(minutes)d minutes ago)."),
+            code="schedule.start-in-past",
+            minutes=int(CLOCK_SKEW.total_seconds() // 60),
         )
     if end_at is not None:
         end_at = _moment(end_at, "end_at", now)
@@ -132,11 +144,13 @@ def create_schedule(
             first_day = series.first_from(_month_start(first_day, series), start)
         first = series.start(first_day)
     except (ValueError, OverflowError):
-        raise invalid(_("The schedule's first period is out of range.")) from None
+        raise invalid(
+            _("The schedule's first period is out of range."), code="schedule.out-of-range"
+        ) from None
     if first >= scheduling.LATEST:
-        raise invalid(_("The schedule's first period is out of range."))
+        raise invalid(_("The schedule's first period is out of range."), code="schedule.out-of-range")
     if end_at is not None and end_at < first:
-        raise invalid(_("The end is before the first run."))
+        raise invalid(_("The end is before the first run."), code="schedule.end-before-start")
     return ChargeSchedule.objects.create(
         token=row,
         interval=interval,
@@ -158,12 +172,16 @@ def _whole(value: object, low: int, high: int) -> bool:
 def _moment(value: object, name: str, now: dt.datetime) -> dt.datetime:
     """An aware datetime before :data:`scheduling.LATEST`, or :class:`SmartpayValidationError`."""
     if not isinstance(value, dt.datetime) or timezone.is_naive(value):
-        raise invalid(_("%(name)s must be an aware datetime.") % {"name": name})
+        raise invalid(_("%(name)s must be an aware datetime."), code="schedule.datetime-naive", name=name)
     try:
         if value >= scheduling.LATEST:
-            raise invalid(_("%(name)s is too far in the future.") % {"name": name})
+            raise invalid(
+                _("%(name)s is too far in the future."), code="schedule.datetime-too-late", name=name
+            )
     except OverflowError:
-        raise invalid(_("%(name)s is out of range.") % {"name": name}) from None
+        raise invalid(
+            _("%(name)s is out of range."), code="schedule.datetime-out-of-range", name=name
+        ) from None
     return value
 
 
@@ -188,8 +206,9 @@ def pause_schedule(schedule: ChargeSchedule | int, *, reason: str = "") -> Charg
         row = _schedule(schedule)
         if row.status != ChargeScheduleStatus.ACTIVE:
             raise invalid(
-                _("Only an active schedule can be paused; this one is %(status)s.")
-                % {"status": row.get_status_display()}
+                _("Only an active schedule can be paused; this one is %(status)s."),
+                code="schedule.cannot-pause",
+                status=row.get_status_display(),
             )
         row.status, row.status_reason = ChargeScheduleStatus.PAUSED, reason[:64]
         dunning.save_status(row, ChargeScheduleStatus.ACTIVE, reason or "schedule.paused", [])
@@ -208,8 +227,9 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
         row = _schedule(schedule)
         if row.status != ChargeScheduleStatus.PAUSED:
             raise invalid(
-                _("Only a paused schedule can be resumed; this one is %(status)s.")
-                % {"status": row.get_status_display()}
+                _("Only a paused schedule can be resumed; this one is %(status)s."),
+                code="schedule.cannot-resume",
+                status=row.get_status_display(),
             )
         chargeable_token(Token.objects.get(smartpay_id=row.token_id))
         if row.open_period_date is not None:
@@ -220,7 +240,10 @@ def resume_schedule(schedule: ChargeSchedule | int, *, now: dt.datetime | None =
             day = series.first_from(series.date_of(row.next_run_at), now)
             row.next_run_at = series.start(day)
         except (ValueError, OverflowError):
-            raise invalid(_("This schedule's periods are out of range; it cannot be resumed.")) from None
+            raise invalid(
+                _("This schedule's periods are out of range; it cannot be resumed."),
+                code="schedule.out-of-range",
+            ) from None
         row.status, row.status_reason = ChargeScheduleStatus.ACTIVE, ""
         if row.end_at is not None and row.next_run_at > row.end_at:
             row.status = ChargeScheduleStatus.COMPLETED
@@ -339,12 +362,16 @@ def update_schedule_token(
         row = _schedule(schedule)
         current = Token.objects.get(smartpay_id=row.token_id)
         if current.user_id is not None and new.user_id != current.user_id:
-            raise invalid(_("The new token belongs to another customer."))
+            raise invalid(
+                _("The new token belongs to another customer."), code="schedule.token-of-another-customer"
+            )
         if row.status == ChargeScheduleStatus.CANCELED or (
             row.status == ChargeScheduleStatus.COMPLETED and row.open_period_date is None
         ):
             raise invalid(
-                _("A %(status)s schedule cannot change its token.") % {"status": row.get_status_display()}
+                _("A %(status)s schedule cannot change its token."),
+                code="schedule.cannot-change-token",
+                status=row.get_status_display(),
             )
         row.token = new
         row.save(update_fields=["token", "updated"])

@@ -8,7 +8,8 @@ Usage::
         session = client.create_checkout_session(currency="JPY", items=[...], ...)
         order = client.get_order(session["order"]["id"])
 
-Errors are :class:`SmartpayError` subclasses; enum values are module constants (and
+Errors are :class:`SmartpayError` subclasses (a local :class:`SmartpayValidationError` names
+each problem by a stable code of :data:`PROBLEM_CODES`); enum values are module constants (and
 attributes of :class:`SmartpayClient`); webhook deliveries are checked with
 :func:`verify_webhook`.
 """
@@ -30,6 +31,7 @@ from .errors import (
     WebhookSignatureError,
 )
 from .pagination import paginate
+from .problems import PROBLEM_CODES, Problem
 from .resources.checkout_sessions import get_session_url
 from .signatures import (
     DEFAULT_TOLERANCE,
@@ -42,6 +44,8 @@ from .transport import new_idempotency_key
 __all__ = [
     *constants.__all__,
     "DEFAULT_TOLERANCE",
+    "PROBLEM_CODES",
+    "Problem",
     "SmartpayAuthenticationError",
     "SmartpayClient",
     "SmartpayConflictError",

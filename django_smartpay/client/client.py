@@ -80,7 +80,7 @@ class SmartpayClient(
         mode = v.secret_key_mode(secret_key)
         if public_key is not None:
             if v.public_key_mode(public_key) != mode:
-                raise v.fail("SmartpayClient", f"public_key is not a {mode} key like the secret_key")
+                raise v.fail("SmartpayClient", "key.mode-mismatch", field="public_key", mode=mode)
         self._mode: Literal["test", "live"] = "test" if mode == "test" else "live"
         self._public_key = public_key
         self._transport = Transport(

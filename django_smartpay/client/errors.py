@@ -9,7 +9,10 @@ and every detail passes through :func:`redact` / :func:`redact_value`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from .problems import Problem
 
 MASK = "***"
 _SECRET_KEY = re.compile(r"sk_(?:test|live)_[0-9A-Za-z]+")
@@ -102,7 +105,43 @@ class SmartpayInvalidRequestError(SmartpayError):
 
 
 class SmartpayValidationError(SmartpayInvalidRequestError):
-    """Local validation failed; no HTTP request was sent."""
+    """Local validation failed; no HTTP request was sent.
+
+    ``problems`` holds each problem as a stable code and its parameters
+    (:class:`~django_smartpay.client.problems.Problem`); ``code`` and ``params`` are those of
+    the first.  ``details`` are their English sentences unless given.  A translated text of
+    the same codes comes from ``django_smartpay.errors_text`` in a Django project.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        problems: Iterable[Problem] = (),
+        details: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        found = [Problem(code, dict(params or {}))] if code is not None else []
+        found.extend(problems)
+        #: Each problem, its parameters redacted like every other text of an error.
+        self.problems: tuple[Problem, ...] = tuple(
+            Problem(problem.code, redact_value(dict(problem.params))) for problem in found
+        )
+        if details is None and self.problems:
+            details = [str(problem) for problem in self.problems]
+        super().__init__(message or (details[0] if details else ""), details=details, **kwargs)
+
+    @property
+    def code(self) -> str | None:
+        """The stable code of the first problem (``"value.required"``), ``None`` if it has none."""
+        return self.problems[0].code if self.problems else None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters of the first problem (``{"field": "amount"}``)."""
+        return dict(self.problems[0].params) if self.problems else {}
 
 
 class SmartpayAuthenticationError(SmartpayError):

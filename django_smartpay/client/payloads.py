@@ -80,7 +80,7 @@ def camelize(value: Any) -> Any:
         for key, item in value.items():
             new_key = camel_case(key) if isinstance(key, str) else key
             if new_key in result:
-                raise v.fail("request", f"{key} is given twice (as {new_key} and in snake_case)")
+                raise v.fail("request", "mapping.duplicate-key", field=key, other=new_key)
             result[new_key] = item if new_key in OPAQUE_KEYS else camelize(item)
         return result
     if isinstance(value, list | tuple):
@@ -107,7 +107,7 @@ def merge_payload(
 ) -> dict[str, Any]:
     """A payload mapping plus keyword arguments (which win), camelCased and pruned."""
     if payload is not None and not isinstance(payload, Mapping):
-        raise v.fail(operation, f"payload must be a mapping, not {type(payload).__name__}")
+        raise v.fail(operation, "mapping.invalid", field="payload", kind=type(payload).__name__)
     merged: dict[str, Any] = camelize(dict(payload or {}))
     merged.update(camelize(dict(fields)))
     return prune_none(merged)
@@ -117,7 +117,7 @@ def pop_idempotency_key(operation: str, data: dict[str, Any], given: str | None)
     """Take a Node-style ``idempotencyKey`` out of a payload (it is a header, not a field)."""
     in_payload = data.pop("idempotencyKey", None)
     if in_payload is not None and given is not None and in_payload != given:
-        raise v.fail(operation, "idempotency_key and payload idempotencyKey differ")
+        raise v.fail(operation, "value.differs-from-payload", field="idempotency_key", other="idempotencyKey")
     return v.idempotency_key(operation, given if given is not None else in_payload)
 
 
@@ -134,7 +134,7 @@ def normalize_customer(p: v.Problems, value: object, field: str = "customerInfo"
             continue
         alias_value = customer.pop(alias)
         if canonical in customer and customer[canonical] != alias_value:
-            p.add(f"{field}.{alias} and {field}.{canonical} are both given and differ")
+            p.add("value.conflict", field=f"{field}.{alias}", other=f"{field}.{canonical}")
         else:
             customer[canonical] = alias_value
     for name in ("emailAddress", "phoneNumber", "firstName", "lastName", "firstNameKana", "lastNameKana"):
@@ -161,14 +161,14 @@ def normalize_shipping(
     flat: dict[str, Any] = {key: shipping.pop(key) for key in ADDRESS_FIELDS if key in shipping}
     if "address" in shipping:
         if flat:
-            p.add(f"{field} has both an address and flat address fields ({', '.join(flat)})")
+            p.add("shipping.address-twice", field=field, names=", ".join(flat))
         address = v.mapping(p, f"{field}.address", shipping["address"], required=True)
     else:
         address = flat
     if address is not None:
         for name in REQUIRED_ADDRESS_FIELDS:
             if address.get(name) is None:
-                p.add(f"{field}.address.{name} is required")
+                p.add("value.required", field=f"{field}.address.{name}")
             else:
                 v.text(p, f"{field}.address.{name}", address[name], allow_empty=True)
         shipping["address"] = address
@@ -224,7 +224,7 @@ def normalize_items(
             total += _ITEM_SIGN[kind or constants.LINE_ITEM_KIND_PRODUCT] * unit * quantity
         result.append(item)
     if items and products == 0:
-        p.add("items must contain at least one product item")
+        p.add("items.no-product", field="items")
     return result, total
 
 
@@ -246,7 +246,7 @@ def _order_fields(p: v.Problems, data: dict[str, Any]) -> None:
     elif items_total is not None and not p:
         computed = items_total + fee
         if computed < 0:
-            p.add(f"amount computed from items and shipping fee is negative ({computed})")
+            p.add("amount.negative-total", field="amount", amount=computed)
         data["amount"] = computed
     v.choice(p, "captureMethod", data.get("captureMethod"), constants.CAPTURE_METHODS)
     v.text(p, "reference", data.get("reference"), max_length=v.MAX_REFERENCE_LENGTH)
@@ -286,7 +286,7 @@ def _token_session(p: v.Problems, body: dict[str, Any]) -> None:
     v.text(p, "cancelUrl", body.get("cancelUrl"), required=True)
     for name in ("items", "amount", "shippingInfo"):
         if name in body:
-            p.add(f"{name} is not allowed when mode is 'token'")
+            p.add("value.not-allowed-in-token-mode", field=name)
     if "customerInfo" in body:
         body["customerInfo"] = normalize_customer(p, body["customerInfo"])
     v.choice(p, "locale", body.get("locale"), constants.LOCALES)
@@ -301,7 +301,7 @@ def normalize_token_order(data: Mapping[str, Any]) -> dict[str, Any]:
     p = v.Problems("create_order")
     v.object_id(p, "token", body.get("token"), "token")
     if "promotionCode" in body:
-        p.add("promotionCode is not supported for token orders")
+        p.add("promotion-code.token-order", field="promotionCode")
     _order_fields(p, body)
     p.raise_if_any()
     return body

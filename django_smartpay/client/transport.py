@@ -204,7 +204,9 @@ def encode_body(json_body: Any) -> bytes:
         ).encode("utf-8")
     except (TypeError, ValueError) as exc:
         problem = str(exc)
-    raise SmartpayValidationError("The request body cannot be encoded as JSON", details=[problem])
+    raise SmartpayValidationError(
+        "The request body cannot be encoded as JSON", code="request.not-json", params={"reason": problem}
+    )
 
 
 class Transport:
@@ -262,9 +264,11 @@ class Transport:
         """Send one API call (with retries); return the parsed JSON, or ``None`` for no body."""
         method = method.upper() if isinstance(method, str) else method
         if method not in METHODS:
-            raise v.fail("request", f"method must be one of {', '.join(sorted(METHODS))}")
+            raise v.fail(
+                "request", "request.method-invalid", field="method", allowed=", ".join(sorted(METHODS))
+            )
         if not isinstance(path, str) or not path.startswith("/") or "://" in path:
-            raise v.fail("request", "path must start with / (it is joined to api_base)")
+            raise v.fail("request", "request.path-invalid", field="path")
         key = (
             None
             if method == "GET"

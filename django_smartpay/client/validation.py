@@ -1,8 +1,9 @@
 """Local checks that run before any HTTP request is sent.
 
 Every failure is a :class:`~django_smartpay.client.errors.SmartpayValidationError`
-with ``error_code="request.invalid"``, ``status_code=None`` and ``details`` naming each
-bad field (``"items[0].amount must be a non-negative integer"``).  Checks collect all
+with ``error_code="request.invalid"``, ``status_code=None``, ``problems`` (a stable code of
+:data:`~django_smartpay.client.problems.PROBLEM_CODES` and its parameters for each bad field)
+and ``details``, their English sentences (``"items[0].amount must be at least 0"``).  Checks collect all
 problems of one call in a :class:`Problems` and raise once, so the caller sees every
 mistake at the same time.  Details name types and enum values, never free text the
 caller passed (which may be personal data).
@@ -19,6 +20,7 @@ from typing import Any, Final
 
 from . import constants
 from .errors import SmartpayValidationError
+from .problems import Problem
 
 SECRET_KEY_PATTERN: Final = re.compile(r"sk_(test|live)_[0-9a-zA-Z]+")
 PUBLIC_KEY_PATTERN: Final = re.compile(r"pk_(test|live)_[0-9a-zA-Z]+")
@@ -60,22 +62,33 @@ class Problems:
 
     def __init__(self, operation: str) -> None:
         self.operation = operation
-        self.details: list[str] = []
+        self.problems: list[Problem] = []
 
-    def add(self, detail: str) -> None:
-        self.details.append(detail)
+    def add(self, code: str, **params: Any) -> None:
+        """Record a problem: a code of :data:`~django_smartpay.client.problems.PROBLEM_CODES`."""
+        self.problems.append(Problem(code, params))
+
+    @property
+    def details(self) -> list[str]:
+        """The English sentence of each problem recorded so far."""
+        return [str(problem) for problem in self.problems]
 
     def __bool__(self) -> bool:
-        return bool(self.details)
+        return bool(self.problems)
 
     def raise_if_any(self) -> None:
-        if self.details:
-            raise SmartpayValidationError(f"Invalid arguments for {self.operation}", details=self.details)
+        if self.problems:
+            raise SmartpayValidationError(f"Invalid arguments for {self.operation}", problems=self.problems)
 
 
-def fail(operation: str, *details: str) -> SmartpayValidationError:
-    """Build (not raise) a validation error, for call sites that raise directly."""
-    return SmartpayValidationError(f"Invalid arguments for {operation}", details=list(details))
+def fail(operation: str, code: str, **params: Any) -> SmartpayValidationError:
+    """Build (not raise) a validation error of one problem, for call sites that raise directly."""
+    return SmartpayValidationError(f"Invalid arguments for {operation}", problems=[Problem(code, params)])
+
+
+def _plain(bound: float) -> int | float:
+    """``0.0`` → ``0``: a bound as people write it."""
+    return int(bound) if float(bound).is_integer() else bound
 
 
 # -- keys and ids ----------------------------------------------------------------------------
@@ -84,22 +97,22 @@ def fail(operation: str, *details: str) -> SmartpayValidationError:
 def secret_key_mode(secret_key: object) -> str:
     """Return ``"test"`` or ``"live"``; the key itself never appears in the error."""
     if secret_key is None or secret_key == "":
-        raise fail("SmartpayClient", "secret_key is required")
+        raise fail("SmartpayClient", "value.required", field="secret_key")
     if not isinstance(secret_key, str):
-        raise fail("SmartpayClient", f"secret_key must be a str, not {_kind_name(secret_key)}")
+        raise fail("SmartpayClient", "text.invalid", field="secret_key", kind=_kind_name(secret_key))
     match = SECRET_KEY_PATTERN.fullmatch(secret_key)
     if match is None:
-        raise fail("SmartpayClient", "secret_key must look like sk_test_… or sk_live_…")
+        raise fail("SmartpayClient", "key.secret-invalid", field="secret_key")
     return match.group(1)
 
 
 def public_key_mode(public_key: object) -> str:
     """Return ``"test"`` or ``"live"`` for a public key."""
     if not isinstance(public_key, str):
-        raise fail("SmartpayClient", f"public_key must be a str, not {_kind_name(public_key)}")
+        raise fail("SmartpayClient", "text.invalid", field="public_key", kind=_kind_name(public_key))
     match = PUBLIC_KEY_PATTERN.fullmatch(public_key)
     if match is None:
-        raise fail("SmartpayClient", "public_key must look like pk_test_… or pk_live_…")
+        raise fail("SmartpayClient", "key.public-invalid", field="public_key")
     return match.group(1)
 
 
@@ -107,11 +120,11 @@ def object_id(p: Problems, field: str, value: object, kind: str, *, required: bo
     """Check that ``value`` is an ID of resource ``kind`` (see :data:`ID_PREFIXES`)."""
     if value is None or value == "":
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     prefix = ID_PREFIXES[kind]
     if not isinstance(value, str) or ID_PATTERNS[kind].fullmatch(value) is None:
-        p.add(f"{field} must be a {kind.replace('_', ' ')} id like {prefix}_test_…")
+        p.add("id.invalid", field=field, kind=kind.replace("_", " "), prefix=prefix)
         return None
     return value
 
@@ -131,7 +144,7 @@ def validate_id(operation: str, kind: str, value: object, field: str = "id") -> 
 def required(p: Problems, field: str, value: object) -> bool:
     """Record ``field is required`` for ``None`` or ``""``; return whether a value is present."""
     if value is None or value == "":
-        p.add(f"{field} is required")
+        p.add("value.required", field=field)
         return False
     return True
 
@@ -153,7 +166,7 @@ def integer(
     """
     if value is None:
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     number: int | None = None
     if isinstance(value, bool):
@@ -163,14 +176,16 @@ def integer(
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         number = int(value)
     if number is None:
-        fraction = " with a fraction" if isinstance(value, Decimal) else ""
-        p.add(f"{field} must be an integer, not {_kind_name(value)}{fraction}")
+        if isinstance(value, Decimal):
+            p.add("integer.fraction", field=field, kind=_kind_name(value))
+        else:
+            p.add("integer.invalid", field=field, kind=_kind_name(value))
         return None
     if minimum is not None and number < minimum:
-        p.add(f"{field} must be at least {minimum}")
+        p.add("integer.too-small", field=field, minimum=minimum)
         return None
     if maximum is not None and number > maximum:
-        p.add(f"{field} must be at most {maximum}")
+        p.add("integer.too-large", field=field, maximum=maximum)
         return None
     return number
 
@@ -189,16 +204,16 @@ def number(
     """A real number in ``[minimum, maximum]`` (``bool`` refused)."""
     if value is None:
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        p.add(f"{field} must be a number, not {_kind_name(value)}")
+        p.add("number.invalid", field=field, kind=_kind_name(value))
         return None
     if isinstance(value, float | Decimal) and not (value == value and abs(value) != float("inf")):
-        p.add(f"{field} must be a finite number")
+        p.add("number.not-finite", field=field)
         return None
     if not minimum <= value <= maximum:
-        p.add(f"{field} must be between {minimum:g} and {maximum:g}")
+        p.add("number.out-of-range", field=field, minimum=_plain(minimum), maximum=_plain(maximum))
         return None
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -217,16 +232,19 @@ def text(
     """A string; empty strings are refused unless ``allow_empty``."""
     if value is None:
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     if not isinstance(value, str):
-        p.add(f"{field} must be a str, not {_kind_name(value)}")
+        p.add("text.invalid", field=field, kind=_kind_name(value))
         return None
     if value == "" and not allow_empty:
-        p.add(f"{field} is required" if required else f"{field} must not be empty")
+        if required:
+            p.add("value.required", field=field)
+        else:
+            p.add("value.empty", field=field)
         return None
     if max_length is not None and len(value) > max_length:
-        p.add(f"{field} must be at most {max_length} characters (got {len(value)})")
+        p.add("text.too-long", field=field, maximum=max_length, length=len(value))
         return None
     return value
 
@@ -235,7 +253,7 @@ def boolean(p: Problems, field: str, value: object) -> bool | None:
     if value is None:
         return None
     if not isinstance(value, bool):
-        p.add(f"{field} must be true or false, not {_kind_name(value)}")
+        p.add("boolean.invalid", field=field, kind=_kind_name(value))
         return None
     return value
 
@@ -246,11 +264,11 @@ def choice(
     """One of ``allowed``, exactly as spelled."""
     if value is None:
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     if not isinstance(value, str) or value not in allowed:
         shown = repr(value) if isinstance(value, str) and len(value) <= 40 else _kind_name(value)
-        p.add(f"{field} must be one of {', '.join(allowed)} (got {shown})")
+        p.add("choice.invalid", field=field, allowed=", ".join(allowed), shown=shown)
         return None
     return value
 
@@ -259,12 +277,12 @@ def currency(p: Problems, field: str, value: object, *, required: bool = False) 
     """A supported currency; lower case is accepted and sent upper case."""
     if value is None:
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     if isinstance(value, str) and value.upper() in constants.CURRENCIES:
         return value.upper()
     shown = repr(value) if isinstance(value, str) and len(value) <= 10 else _kind_name(value)
-    p.add(f"{field} must be one of {', '.join(constants.CURRENCIES)} (got {shown})")
+    p.add("choice.invalid", field=field, allowed=", ".join(constants.CURRENCIES), shown=shown)
     return None
 
 
@@ -273,13 +291,13 @@ def metadata(p: Problems, field: str, value: object) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        p.add(f"{field} must be a mapping, not {_kind_name(value)}")
+        p.add("mapping.invalid", field=field, kind=_kind_name(value))
         return None
     if len(value) > MAX_METADATA_KEYS:
-        p.add(f"{field} may have at most {MAX_METADATA_KEYS} keys (got {len(value)})")
+        p.add("mapping.too-many-keys", field=field, maximum=MAX_METADATA_KEYS, count=len(value))
         return None
     if not all(isinstance(key, str) for key in value):
-        p.add(f"{field} keys must be strings")
+        p.add("mapping.key-not-text", field=field)
         return None
     return dict(value)
 
@@ -287,10 +305,10 @@ def metadata(p: Problems, field: str, value: object) -> dict[str, Any] | None:
 def mapping(p: Problems, field: str, value: object, *, required: bool = False) -> dict[str, Any] | None:
     if value is None:
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     if not isinstance(value, Mapping):
-        p.add(f"{field} must be a mapping, not {_kind_name(value)}")
+        p.add("mapping.invalid", field=field, kind=_kind_name(value))
         return None
     return dict(value)
 
@@ -301,16 +319,16 @@ def sequence(
     """A list or tuple (not a str, bytes or mapping)."""
     if value is None:
         if required:
-            p.add(f"{field} is required")
+            p.add("value.required", field=field)
         return None
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Sequence):
-        p.add(f"{field} must be a list, not {_kind_name(value)}")
+        p.add("list.invalid", field=field, kind=_kind_name(value))
         return None
     if required and not value:
-        p.add(f"{field} must not be empty")
+        p.add("value.empty", field=field)
         return None
     if max_items is not None and len(value) > max_items:
-        p.add(f"{field} may have at most {max_items} entries (got {len(value)})")
+        p.add("list.too-long", field=field, maximum=max_items, count=len(value))
         return None
     return list(value)
 
@@ -323,7 +341,7 @@ def string_list(
     if items is None:
         return None
     if not all(isinstance(item, str) and item for item in items):
-        p.add(f"{field} must contain non-empty strings only")
+        p.add("list.item-not-text", field=field)
         return None
     return items
 
@@ -334,7 +352,7 @@ def timestamp_ms(p: Problems, field: str, value: object) -> int | None:
         return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            p.add(f"{field} must be an aware datetime (with a time zone) or milliseconds")
+            p.add("datetime.naive", field=field)
             return None
         return int(value.timestamp() * 1000)
     return integer(p, field, value)
@@ -345,12 +363,12 @@ def date_of_birth(p: Problems, field: str, value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        p.add(f"{field} must be a date, not a datetime")
+        p.add("date.is-datetime", field=field)
         return None
     if isinstance(value, dt.date):
         return value.isoformat()
     if not isinstance(value, str) or _DATE_OF_BIRTH.fullmatch(value) is None:
-        p.add(f"{field} must be a date written YYYY-MM-DD")
+        p.add("date.invalid", field=field)
         return None
     return value
 
@@ -376,7 +394,6 @@ def idempotency_key(operation: str, value: object) -> str | None:
         or _HEADER_SAFE.fullmatch(value) is None
     ):
         raise fail(
-            operation,
-            f"idempotency_key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces",
+            operation, "idempotency-key.invalid", field="idempotency_key", maximum=MAX_IDEMPOTENCY_KEY_LENGTH
         )
     return value

@@ -223,7 +223,7 @@ def test_smartpay_error_is_reported_readably(case: Case, shop, staff, simulator)
     (message,) = messages_of(response)
     assert message == (
         f"{who(row)}: Smartpay refused the request: "
-        "Fault injected by the simulator (fault_1) (error simulator.fault)."
+        "The current state of the object does not allow this. (error simulator.fault)."
     )
     assert [e["fault"] for e in ledger_after(simulator, start)] == ["fault_1"]
     assert not case.done(type(row).objects.get(pk=row.pk))

@@ -35,7 +35,7 @@ def expand_params(operation: str, expand: object) -> dict[str, str]:
 def require_update(operation: str, body: Mapping[str, Any]) -> None:
     """An update without any field is almost certainly a mistake."""
     if not body:
-        raise v.fail(operation, "give at least one field to update")
+        raise v.fail(operation, "update.empty")
 
 
 class ResourceBase:

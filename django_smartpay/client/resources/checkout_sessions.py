@@ -68,7 +68,7 @@ class CheckoutSessionsMixin(ResourceBase):
         p = v.Problems("create_checkout_session")
         code = v.text(p, "promotion_code", promotion_code, max_length=v.MAX_PROMOTION_CODE_LENGTH)
         if code is not None and code_in_payload is not None and code != code_in_payload:
-            p.add("promotion_code and payload promotionCode differ")
+            p.add("value.differs-from-payload", field="promotion_code", other="promotionCode")
         p.raise_if_any()
         code = code or code_in_payload
         session = self._object("POST", "/checkout-sessions", json=body, idempotency_key=key)

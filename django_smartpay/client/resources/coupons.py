@@ -51,9 +51,13 @@ class CouponsMixin(ResourceBase):
             metadata=v.metadata(p, "metadata", metadata),
         )
         if is_percentage and discount_amount is not None:
-            p.add("discount_amount is not allowed when discount_type is percentage")
+            p.add(
+                "value.not-allowed-with", field="discount_amount", other="discount_type", value="percentage"
+            )
         if is_amount and discount_percentage is not None:
-            p.add("discount_percentage is not allowed when discount_type is amount")
+            p.add(
+                "value.not-allowed-with", field="discount_percentage", other="discount_type", value="amount"
+            )
         p.raise_if_any()
         key = v.idempotency_key("create_coupon", idempotency_key)
         return self._object("POST", "/coupons", json=body, idempotency_key=key)

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from ... import charging, services
+from ...errors_text import api_text, problem_texts, safe_code
 from ...exceptions import SmartpayAuthenticationError, SmartpayError, SmartpayValidationError
 from ...models import ChargeSchedule, Order, Payment, Refund, Token, TokenCharge, TokenStatus
 from . import serializers as s
@@ -53,17 +54,21 @@ def api_exception(exc: SmartpayError) -> exceptions.APIException:
     """The REST answer to an error of a service (never a secret or a traceback).
 
     400: the request is invalid (:class:`SmartpayValidationError`, raised before anything is
-    sent); 503: worth retrying later (``exc.transient``: no answer, 5xx, 429, a request in
-    progress); 502: the shop's configuration is wrong (an unknown key) or Smartpay answered
-    something unexpected; 409: Smartpay refused the request (its 4xx).
+    sent), one message per problem with its stable code; 503: worth retrying later
+    (``exc.transient``: no answer, 5xx, 429, a request in progress); 502: the shop's configuration
+    is wrong (an unknown key) or Smartpay answered something unexpected; 409: Smartpay refused
+    the request (its 4xx).  Every message is in the request's language
+    (:mod:`django_smartpay.errors_text`), never Smartpay's own English text.
     """
     if isinstance(exc, SmartpayValidationError):
-        return exceptions.ValidationError(exc.details or [exc.message], code=exc.error_code or "invalid")
+        return exceptions.ValidationError(
+            [exceptions.ErrorDetail(text, code=code) for code, text in problem_texts(exc)]
+        )
     if exc.transient:
         return SmartpayUnavailable()
     if isinstance(exc, SmartpayAuthenticationError) or exc.status_code is None or exc.status_code >= 500:
         return SmartpayBadGateway()
-    return SmartpayRefused(detail=exc.message or SmartpayRefused.default_detail, code=exc.error_code)
+    return SmartpayRefused(detail=api_text(exc), code=safe_code(exc.error_code))
 
 
 class OwnObjectsMixin(viewsets.GenericViewSet):
