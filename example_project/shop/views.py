@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from django_smartpay import charging, services
 from django_smartpay.conf import get_client
-from django_smartpay.exceptions import SmartpayError, SmartpayValidationError
+from django_smartpay.errors_text import user_message
+from django_smartpay.exceptions import SmartpayError
 from django_smartpay.models import ChargeSchedule, ChargeScheduleStatus, TokenStatus
 
 from . import account as shown
@@ -65,10 +66,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _unavailable(request: HttpRequest, exc: SmartpayError, to: str = "shop:home") -> HttpResponse:
     logger.warning("smartpay call failed: %s", exc)
-    if isinstance(exc, SmartpayValidationError):
-        messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Smartpay cannot be reached right now. Please try again in a moment."))
+    messages.error(request, user_message(exc))  # in the shopper's language, never Smartpay's English
     return redirect(to)
 
 
