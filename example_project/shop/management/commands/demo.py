@@ -47,6 +47,9 @@ READY_TIMEOUT = 20.0
 #: What ``manage.py demo`` prints once the shop's socket is bound (its tests wait for this line;
 #: Django's own wording changes between versions).
 SERVING = "Demo shop serving at"
+#: The shop's name on the simulator's checkout page (as Smartpay shows the merchant's name).
+MERCHANT_NAME = "Matcha & Co."
+
 #: How many of the newest mirrored objects of each kind the demo asks the simulator about.
 PROBES = 3
 #: The first words of the warning printed when the database is emptied (its tests look for them).
@@ -140,9 +143,11 @@ class Command(BaseCommand):
             # The simulator answers only keys it knows (401 otherwise, as Smartpay): register ours.
             origin = api_base.rsplit("/v1", 1)[0]
             requests.post(f"{origin}/_simulator/keys", json={"secretKey": secret_key}, timeout=5)
+            requests.post(f"{origin}/_simulator/merchant", json={"name": MERCHANT_NAME}, timeout=5)
             yield api_base
             return
         command = [sys.executable, "-m", "django_smartpay.simulator", "--host", host, "--port", str(port)]
+        command += ["--merchant-name", MERCHANT_NAME]  # what the simulator's checkout page shows
         env = {**os.environ, "SMARTPAY_SECRET_KEY": secret_key}  # registered by the simulator
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
