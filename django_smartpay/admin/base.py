@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.text import smart_split
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .. import services
 from ..exceptions import SmartpayValidationError
@@ -65,7 +65,12 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
             permission="view",
             run=run,
             title=gettext_lazy("Sync from Smartpay"),
-            button=gettext_lazy("Fetch from Smartpay"),
+            button=ngettext_lazy(
+                "Yes, fetch %(count)d %(name)s from Smartpay",
+                "Yes, fetch %(count)d %(name)s from Smartpay",
+                "count",
+            ),
+            refuse=None if smartpay_id_of is None else _unlinked(smartpay_id_of),
             warning=warning
             or gettext_lazy(
                 "Each selected row is fetched from Smartpay again and replaces the local copy. "
@@ -73,6 +78,13 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
             ),
         )
     )
+
+
+def _unlinked(smartpay_id_of: Callable[[Any], str | None]) -> Callable[[Any], Any]:
+    def refuse(row: Any) -> Any:
+        return None if smartpay_id_of(row) else _("No Smartpay object is linked to this row yet.")
+
+    return refuse
 
 
 sync_from_smartpay = sync_action()

@@ -13,13 +13,13 @@ from typing import Any
 from django.contrib import admin
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .. import charging
-from ..models import ChargeSchedule, TokenCharge
+from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenChargeStatus
 from .base import ReadOnlyAdmin, sync_action
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import format_amount, json_field, link, money
+from .display import format_amount, json_field, link, money, when
 
 # --- token charges ------------------------------------------------------------------------------
 
@@ -44,6 +44,40 @@ def _amount(row: Any) -> str:
     return format_amount(row.amount, row.currency)
 
 
+def _finished(charge: TokenCharge) -> Any:
+    if charge.is_terminal:
+        return _("It is %(status)s: there is nothing left to send.") % {"status": charge.get_status_display()}
+    return None
+
+
+def _sent(charge: TokenCharge) -> Any:
+    if charge.status != TokenChargeStatus.PENDING or charge.attempts:
+        return _("Only a pending charge that was never sent can be canceled; this one is %(status)s.") % {
+            "status": charge.get_status_display()
+        }
+    return None
+
+
+def _unless(status: str, reason: Any) -> Any:
+    def refuse(row: ChargeSchedule) -> Any:
+        return None if row.status == status else reason % {"status": row.get_status_display()}
+
+    return refuse
+
+
+def _ended(schedule: ChargeSchedule) -> Any:
+    if schedule.status in (ChargeScheduleStatus.CANCELED, ChargeScheduleStatus.COMPLETED):
+        return _("It is already %(status)s.") % {"status": schedule.get_status_display()}
+    return None
+
+
+def _nothing_unpaid(schedule: ChargeSchedule) -> Any:
+    owing = (ChargeScheduleStatus.PAST_DUE, ChargeScheduleStatus.UNPAID)
+    if schedule.open_period_date is None or schedule.status not in owing:
+        return _("This schedule has no unpaid period to retry.")
+    return None
+
+
 _CHARGE_COLUMNS = (
     STATUS_COLUMN,
     (gettext_lazy("token"), lambda charge: charge.token_id),
@@ -58,7 +92,8 @@ charge_now = confirmed_action(
         permission="operate",
         run=_charge_now,
         title=gettext_lazy("Charge now"),
-        button=gettext_lazy("Charge now"),
+        button=ngettext_lazy("Yes, send %(count)d charge now", "Yes, send %(count)d charges now", "count"),
+        refuse=_finished,
         warning=gettext_lazy(
             "Each charge is sent to Smartpay now instead of waiting for its worker. It is sent with its "
             "own idempotency key, so a charge Smartpay already has is never made twice."
@@ -74,7 +109,8 @@ cancel_charges = confirmed_action(
         permission="operate",
         run=_cancel_charge,
         title=gettext_lazy("Cancel charges"),
-        button=gettext_lazy("Cancel the charges"),
+        button=ngettext_lazy("Yes, cancel %(count)d charge", "Yes, cancel %(count)d charges", "count"),
+        refuse=_sent,
         warning=gettext_lazy("Only a pending charge that was never sent can be canceled."),
         columns=_CHARGE_COLUMNS,
     )
@@ -147,7 +183,7 @@ def _resume(schedule: ChargeSchedule, data: dict[str, Any], idempotency_key: str
     schedule = charging.resume_schedule(schedule)
     return _("Schedule is now %(status)s; next charge %(next)s.") % {
         "status": schedule.get_status_display(),
-        "next": schedule.next_run_at.isoformat(timespec="minutes") if schedule.next_run_at else "-",
+        "next": when(schedule.next_run_at),
     }
 
 
@@ -170,7 +206,11 @@ pause_schedules = confirmed_action(
         permission="operate",
         run=_pause,
         title=gettext_lazy("Pause schedules"),
-        button=gettext_lazy("Pause"),
+        button=ngettext_lazy("Yes, pause %(count)d schedule", "Yes, pause %(count)d schedules", "count"),
+        refuse=_unless(
+            ChargeScheduleStatus.ACTIVE,
+            gettext_lazy("Only an active schedule can be paused; this one is %(status)s."),
+        ),
         warning=gettext_lazy(
             "No new charge is made until the schedule is resumed; charges already made go on."
         ),
@@ -185,7 +225,11 @@ resume_schedules = confirmed_action(
         permission="operate",
         run=_resume,
         title=gettext_lazy("Resume schedules"),
-        button=gettext_lazy("Resume"),
+        button=ngettext_lazy("Yes, resume %(count)d schedule", "Yes, resume %(count)d schedules", "count"),
+        refuse=_unless(
+            ChargeScheduleStatus.PAUSED,
+            gettext_lazy("Only a paused schedule can be resumed; this one is %(status)s."),
+        ),
         warning=gettext_lazy(
             "Charging starts again from the next period; periods missed while paused are skipped."
         ),
@@ -200,7 +244,8 @@ cancel_schedules = confirmed_action(
         permission="operate",
         run=_cancel_schedule,
         title=gettext_lazy("Cancel schedules"),
-        button=gettext_lazy("Cancel the schedules"),
+        button=ngettext_lazy("Yes, cancel %(count)d schedule", "Yes, cancel %(count)d schedules", "count"),
+        refuse=_ended,
         warning=gettext_lazy(
             "A canceled schedule never charges again, and its charges not yet sent are canceled."
         ),
@@ -228,7 +273,12 @@ retry_schedules_now = confirmed_action(
         permission="operate",
         run=_retry_now,
         title=gettext_lazy("Retry unpaid periods now"),
-        button=gettext_lazy("Charge the unpaid periods now"),
+        button=ngettext_lazy(
+            "Yes, charge the unpaid period of %(count)d schedule now",
+            "Yes, charge the unpaid periods of %(count)d schedules now",
+            "count",
+        ),
+        refuse=_nothing_unpaid,
         warning=gettext_lazy(
             "Each past due or unpaid schedule's open period is charged again now, with a new charge and a "
             "new idempotency key. A period is never paid twice: a schedule whose charge is still in "
@@ -245,7 +295,13 @@ give_up_schedules = confirmed_action(
         permission="operate",
         run=_give_up,
         title=gettext_lazy("Stop retrying"),
-        button=gettext_lazy("Stop retrying"),
+        button=ngettext_lazy(
+            "Yes, stop retrying %(count)d schedule", "Yes, stop retrying %(count)d schedules", "count"
+        ),
+        refuse=_unless(
+            ChargeScheduleStatus.PAST_DUE,
+            gettext_lazy("Only a past due schedule can be given up; this one is %(status)s."),
+        ),
         warning=gettext_lazy(
             "No more automatic retries: each past due schedule becomes unpaid (or paused, per "
             "DUNNING_FINAL_STATUS). A new payment method from the customer can still pay the period."

@@ -9,6 +9,7 @@ of queries.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,27 +18,41 @@ from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from ..models.money import format_amount
 from .secrets import redact
 from .users import user_label
 
 DisplayMethod = Callable[[Any, Any], Any]
+#: What the admin shows for an empty value or a missing relation.
+EMPTY = "—"
 #: The most related rows a change page counts for one relation (more shows as "1,000+").
 RELATED_COUNT_LIMIT = 1000
 
 
-def format_amount(amount: int | None, currency: str = "JPY") -> str:
-    """``¥1,234`` for yen (JPY has no minor unit); ``1,234 USD`` for anything else."""
-    if amount is None:
-        return ""
-    currency = (currency or "JPY").upper()
-    if currency == "JPY":
-        return f"¥{amount:,}"
-    return f"{amount:,} {currency}"
+def when(value: dt.datetime | dt.date | None) -> str:
+    """A date or time as people read it: local time, in the active language's format (never ISO/UTC)."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "DATETIME_FORMAT")
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def cell(value: Any) -> Any:
+    """A value for a table cell: dates localized, nothing shown as "—"."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, dt.date):
+        return when(value)
+    return value
 
 
 def money(field: str, description: Any, *, currency: str = "currency") -> DisplayMethod:

@@ -7,10 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .. import services
-from ..models import CheckoutSession, Order, Payment, Refund, TokenCharge
+from ..models import CheckoutSession, Order, OrderStatus, Payment, Refund, TokenCharge
 from .base import CREATED_FILTER, SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
 from .display import format_amount, link, money, related_links, user_column
@@ -55,6 +55,28 @@ def _amount(row: Any) -> str:
     return format_amount(row.amount, row.currency)
 
 
+def _not_capturable(order: Order) -> Any:
+    if order.status != OrderStatus.REQUIRES_CAPTURE:
+        return _("Its status is “%(status)s”: only an order that requires capture can be captured.") % {
+            "status": order.get_status_display() or "—"
+        }
+    if order.capturable_amount <= 0:
+        return _("Nothing is left to capture.")
+    return None
+
+
+def _not_cancelable(order: Order) -> Any:
+    if order.status != OrderStatus.REQUIRES_CAPTURE:
+        return _("Its status is “%(status)s”: only an order that requires capture can be canceled.") % {
+            "status": order.get_status_display() or "—"
+        }
+    return None
+
+
+def _not_refundable(payment: Payment) -> Any:
+    return _("Nothing is left to refund.") if payment.refundable_amount <= 0 else None
+
+
 capture_orders = confirmed_action(
     ActionSpec(
         name="capture_orders",
@@ -63,7 +85,8 @@ capture_orders = confirmed_action(
         run=_capture,
         form_class=CaptureForm,
         title=gettext_lazy("Capture orders"),
-        button=gettext_lazy("Capture"),
+        button=ngettext_lazy("Yes, capture %(count)d order", "Yes, capture %(count)d orders", "count"),
+        refuse=_not_capturable,
         warning=gettext_lazy("The shopper is charged the captured amount."),
         columns=(
             STATUS_COLUMN,
@@ -80,7 +103,8 @@ cancel_orders = confirmed_action(
         permission="cancel_order",
         run=_cancel,
         title=gettext_lazy("Cancel orders"),
-        button=gettext_lazy("Cancel the orders"),
+        button=ngettext_lazy("Yes, cancel %(count)d order", "Yes, cancel %(count)d orders", "count"),
+        refuse=_not_cancelable,
         warning=gettext_lazy(
             "Canceling releases the authorization of every amount not captured yet. It cannot be undone."
         ),
@@ -96,7 +120,8 @@ refund_payments = confirmed_action(
         run=_refund,
         form_class=RefundForm,
         title=gettext_lazy("Refund payments"),
-        button=gettext_lazy("Refund"),
+        button=ngettext_lazy("Yes, refund %(count)d payment", "Yes, refund %(count)d payments", "count"),
+        refuse=_not_refundable,
         warning=gettext_lazy("The refunded amount goes back to the shopper. A refund cannot be undone."),
         columns=(
             STATUS_COLUMN,
