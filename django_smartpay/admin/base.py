@@ -25,7 +25,8 @@ from .. import services
 from ..exceptions import SmartpayValidationError
 from . import lookups
 from .confirm import ActionSpec, confirmed_action
-from .display import json_field
+from .display import EMPTY, json_field
+from .object_actions import ObjectActionsMixin
 from .paging import BoundedPaginator, paginator_for
 from .secrets import is_secret_field, touches_secret
 from .users import user_search_fields
@@ -65,6 +66,7 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
             permission="view",
             run=run,
             title=gettext_lazy("Sync from Smartpay"),
+            label=gettext_lazy("Fetch from Smartpay…"),
             button=ngettext_lazy(
                 "Yes, fetch %(count)d %(name)s from Smartpay",
                 "Yes, fetch %(count)d %(name)s from Smartpay",
@@ -108,7 +110,7 @@ def valid_pk(model: type[models.Model], value: str) -> bool:
     return not isinstance(python, int) or python in PK_RANGE
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ObjectActionsMixin, admin.ModelAdmin):
     """Shows rows; never adds, edits or deletes them.
 
     Closed by default: a query string may filter only on the paths of ``list_filter``,
@@ -118,6 +120,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """
 
     list_per_page = 100
+    empty_value_display = EMPTY
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     #: Model fields never shown anywhere (not in forms, not in the API object).
@@ -130,6 +133,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     link_filters: tuple[str, ...] = ()
     #: Paths to the project's user (``"user"``, ``"order__user"``): searched by login name and e-mail.
     user_paths: tuple[str, ...] = ()
+
+    def valid_pk(self, value: str) -> bool:
+        return valid_pk(self.model, value)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

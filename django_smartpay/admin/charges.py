@@ -19,7 +19,7 @@ from .. import charging
 from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenChargeStatus
 from .base import ReadOnlyAdmin, sync_action
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import format_amount, json_field, link, money, when
+from .display import customer, format_amount, json_field, link, money, when
 
 # --- token charges ------------------------------------------------------------------------------
 
@@ -92,6 +92,7 @@ charge_now = confirmed_action(
         permission="operate",
         run=_charge_now,
         title=gettext_lazy("Charge now"),
+        label=gettext_lazy("Send now…"),
         button=ngettext_lazy("Yes, send %(count)d charge now", "Yes, send %(count)d charges now", "count"),
         refuse=_finished,
         warning=gettext_lazy(
@@ -109,6 +110,8 @@ cancel_charges = confirmed_action(
         permission="operate",
         run=_cancel_charge,
         title=gettext_lazy("Cancel charges"),
+        label=gettext_lazy("Cancel charge…"),
+        danger=True,
         button=ngettext_lazy("Yes, cancel %(count)d charge", "Yes, cancel %(count)d charges", "count"),
         refuse=_sent,
         warning=gettext_lazy("Only a pending charge that was never sent can be canceled."),
@@ -127,9 +130,9 @@ sync_charge_orders = sync_action(
 class TokenChargeAdmin(ReadOnlyAdmin):
     list_display = (
         "reference",
+        "customer",
         "status",
         "amount_display",
-        "token_link",
         "order_link",
         "schedule_link",
         "attempts",
@@ -137,7 +140,7 @@ class TokenChargeAdmin(ReadOnlyAdmin):
         "created",
     )
     list_filter = ("status", "capture_method", "token__test", ("created", admin.DateFieldListFilter))
-    list_select_related = ("token", "order", "schedule")
+    list_select_related = ("token__user", "order", "schedule")
     search_fields = (
         "reference",
         "idempotency_key",
@@ -147,6 +150,7 @@ class TokenChargeAdmin(ReadOnlyAdmin):
     user_paths = ("token__user",)
     link_filters = ("token", "order")
     ordering = ("-created", "-pk")
+    extra_fields = ("customer",)
     actions = [charge_now, cancel_charges, sync_charge_orders]
     display_overrides = {
         "amount": "amount_display",
@@ -160,8 +164,9 @@ class TokenChargeAdmin(ReadOnlyAdmin):
     }
 
     amount_display = money("amount", gettext_lazy("amount"))
-    token_link = link("token", gettext_lazy("token"))
-    order_link = link("order", gettext_lazy("order"))
+    customer = customer("token__user", gettext_lazy("customer"))
+    token_link = link("token", gettext_lazy("token"), short=True)
+    order_link = link("order", gettext_lazy("order"), short=True)
     schedule_link = link("schedule", gettext_lazy("schedule"))
     items_json = json_field("items", gettext_lazy("items"))
     shipping_json = json_field("shipping_info", gettext_lazy("shipping information"))
@@ -206,6 +211,7 @@ pause_schedules = confirmed_action(
         permission="operate",
         run=_pause,
         title=gettext_lazy("Pause schedules"),
+        label=gettext_lazy("Pause…"),
         button=ngettext_lazy("Yes, pause %(count)d schedule", "Yes, pause %(count)d schedules", "count"),
         refuse=_unless(
             ChargeScheduleStatus.ACTIVE,
@@ -225,6 +231,7 @@ resume_schedules = confirmed_action(
         permission="operate",
         run=_resume,
         title=gettext_lazy("Resume schedules"),
+        label=gettext_lazy("Resume…"),
         button=ngettext_lazy("Yes, resume %(count)d schedule", "Yes, resume %(count)d schedules", "count"),
         refuse=_unless(
             ChargeScheduleStatus.PAUSED,
@@ -244,6 +251,8 @@ cancel_schedules = confirmed_action(
         permission="operate",
         run=_cancel_schedule,
         title=gettext_lazy("Cancel schedules"),
+        label=gettext_lazy("Cancel schedule…"),
+        danger=True,
         button=ngettext_lazy("Yes, cancel %(count)d schedule", "Yes, cancel %(count)d schedules", "count"),
         refuse=_ended,
         warning=gettext_lazy(
@@ -273,6 +282,7 @@ retry_schedules_now = confirmed_action(
         permission="operate",
         run=_retry_now,
         title=gettext_lazy("Retry unpaid periods now"),
+        label=gettext_lazy("Retry now…"),
         button=ngettext_lazy(
             "Yes, charge the unpaid period of %(count)d schedule now",
             "Yes, charge the unpaid periods of %(count)d schedules now",
@@ -295,6 +305,8 @@ give_up_schedules = confirmed_action(
         permission="operate",
         run=_give_up,
         title=gettext_lazy("Stop retrying"),
+        label=gettext_lazy("Stop retrying…"),
+        danger=True,
         button=ngettext_lazy(
             "Yes, stop retrying %(count)d schedule", "Yes, stop retrying %(count)d schedules", "count"
         ),
@@ -320,23 +332,21 @@ sync_schedule_tokens = sync_action(
 @admin.register(ChargeSchedule)
 class ChargeScheduleAdmin(ReadOnlyAdmin):
     list_display = (
-        "__str__",
+        "name",
+        "customer",
         "status",
-        "amount_display",
-        "interval",
-        "interval_count",
         "next_run_at",
         "count",
         "dunning",
-        "token_link",
         "created",
     )
     list_filter = ("status", "interval", "token__test", ("next_run_at", admin.DateFieldListFilter))
-    list_select_related = ("token",)
+    list_select_related = ("token__user",)
     search_fields = ("token__smartpay_id", "token__reference")
     user_paths = ("token__user",)
     link_filters = ("token",)
     ordering = ("-created", "-pk")
+    extra_fields = ("customer", "dunning")
     actions = [
         pause_schedules,
         resume_schedules,
@@ -355,12 +365,18 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
     }
 
     amount_display = money("amount", gettext_lazy("amount"))
+    customer = customer("token__user", gettext_lazy("customer"))
     token_link = link("token", gettext_lazy("token"))
     items_json = json_field("items", gettext_lazy("items"))
     shipping_json = json_field("shipping_info", gettext_lazy("shipping information"))
     customer_json = json_field("customer_info", gettext_lazy("customer information"))
     metadata_json = json_field("metadata", gettext_lazy("metadata"))
     has_operate_permission = permission_check("change_chargeschedule")
+
+    @admin.display(description=gettext_lazy("charge schedule"), ordering="amount")
+    def name(self, obj: ChargeSchedule) -> str:
+        """``¥1,980 every 2 months`` (the token is in its own column on the page)."""
+        return f"{format_amount(obj.amount, obj.currency)} {obj.every}"
 
     @admin.display(description=gettext_lazy("dunning"))
     def dunning(self, obj: ChargeSchedule) -> str:

@@ -102,6 +102,10 @@ class ActionSpec:
     columns: Sequence[Column] = field(default_factory=tuple)
     #: Why a row cannot take the action (``None``: it can); see the module docstring.
     refuse: Refuser | None = None
+    #: The object page's button (``Refund…``); the title when empty.
+    label: Any = None
+    #: Whether the button is shown as dangerous (money leaves, or it cannot be undone).
+    danger: bool = False
 
     def reason(self, row: Any) -> str | None:
         """Why ``row`` cannot take this action, or ``None``."""

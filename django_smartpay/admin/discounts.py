@@ -56,6 +56,7 @@ def _toggle(
             run=_setter(update, active),
             title=title,
             button=button,
+            label=gettext_lazy("Activate…") if active else gettext_lazy("Deactivate…"),
             refuse=_already(active),
             warning=warning,
             columns=_COLUMNS,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models.money import format_amount
 from .secrets import redact
-from .users import user_label
+from .users import user_label, user_order_field
 
 DisplayMethod = Callable[[Any, Any], Any]
 #: What the admin shows for an empty value or a missing relation.
@@ -91,23 +91,29 @@ def _related(obj: Any, field: str) -> Any:
         return None
 
 
-def link(field: str, description: Any) -> DisplayMethod:
+def link(field: str, description: Any, *, short: bool = False) -> DisplayMethod:
     """A display method linking to the object in the relation ``field``.
 
     Relations by Smartpay id may point at a row that is not synced yet: then the
-    raw id is shown, without a link.
+    raw id is shown, without a link.  ``short`` shortens a Smartpay id (whole on hover).
     """
+
+    def text(value: Any) -> Any:
+        value = str(value)
+        if not short or shorten(value) == value:
+            return value
+        return format_html('<span title="{}">{}</span>', value, shorten(value))
 
     @admin.display(description=description, ordering=field)
     def display(self: Any, obj: Any) -> Any:
         related = _related(obj, field)
         if related is None:
             raw = getattr(obj, obj._meta.get_field(field).attname)
-            return raw or None
+            return text(raw) if raw else None
         url = admin_url(related)
         if url is None:
-            return str(related)
-        return format_html('<a href="{}">{}</a>', url, related)
+            return text(related)
+        return format_html('<a href="{}">{}</a>', url, text(related))
 
     return display
 
@@ -122,6 +128,50 @@ def user_column(field: str, description: Any) -> DisplayMethod:
             return None
         url = admin_url(user)
         return user_label(user) if url is None else format_html('<a href="{}">{}</a>', url, user_label(user))
+
+    return display
+
+
+def shorten(smartpay_id: str, keep: int = 6) -> str:
+    """``order_test_2IRRwu…``: the kind, the mode and the first characters of the random part."""
+    head, _sep, tail = smartpay_id.rpartition("_")
+    if not head or len(tail) <= keep + 1:
+        return smartpay_id
+    return f"{head}_{tail[:keep]}…"
+
+
+def short_id(description: Any) -> DisplayMethod:
+    """A display method showing the Smartpay id shortened (the whole id on hover, and searchable)."""
+
+    @admin.display(description=description, ordering="smartpay_id")
+    def display(self: Any, obj: Any) -> SafeString:
+        return format_html(
+            '<span class="smartpay-id" title="{}">{}</span>', obj.smartpay_id, shorten(obj.smartpay_id)
+        )
+
+    return display
+
+
+def _follow(obj: Any, path: str) -> Any:
+    for name in path.split("__"):
+        obj = _related(obj, name) if obj is not None else None
+    return obj
+
+
+def customer(path: str, description: Any) -> DisplayMethod:
+    """A narrow column naming the user reached through ``path`` by login name (e-mail on hover)."""
+
+    @admin.display(description=description, ordering=f"{path}__{user_order_field()}")
+    def display(self: Any, obj: Any) -> Any:
+        user = _follow(obj, path)
+        if user is None:
+            return None
+        name = str(user.get_username())
+        label = user_label(user)
+        url = admin_url(user)
+        if url is None:
+            return format_html('<span title="{}">{}</span>', label, name)
+        return format_html('<a href="{}" title="{}">{}</a>', url, label, name)
 
     return display
 

@@ -13,7 +13,7 @@ from .. import charging, services
 from ..models import ChargeSchedule, CheckoutSession, Order, Token, TokenCharge, TokenStatus
 from .base import SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import related_links, user_column
+from .display import customer, related_links, short_id
 from .forms import DeleteTokenForm
 
 
@@ -58,6 +58,8 @@ disable_tokens = confirmed_action(
         permission="manage_token",
         run=_disable,
         title=gettext_lazy("Disable tokens"),
+        label=gettext_lazy("Disable…"),
+        danger=True,
         button=ngettext_lazy("Yes, disable %(count)d token", "Yes, disable %(count)d tokens", "count"),
         refuse=_unless(
             TokenStatus.ACTIVE,
@@ -75,6 +77,7 @@ enable_tokens = confirmed_action(
         permission="manage_token",
         run=_enable,
         title=gettext_lazy("Enable tokens"),
+        label=gettext_lazy("Enable…"),
         button=ngettext_lazy("Yes, enable %(count)d token", "Yes, enable %(count)d tokens", "count"),
         refuse=_unless(
             TokenStatus.DISABLED,
@@ -96,6 +99,8 @@ delete_tokens = confirmed_action(
         run=_delete,
         form_class=DeleteTokenForm,
         title=gettext_lazy("Delete tokens"),
+        label=gettext_lazy("Delete at Smartpay…"),
+        danger=True,
         button=ngettext_lazy(
             "Yes, delete %(count)d token for good", "Yes, delete %(count)d tokens for good", "count"
         ),
@@ -116,6 +121,7 @@ resume_token_schedules = confirmed_action(
         permission="manage_token",
         run=_resume_paused,
         title=gettext_lazy("Resume the schedules these tokens paused"),
+        label=gettext_lazy("Resume paused schedules…"),
         button=ngettext_lazy(
             "Yes, resume the schedules of %(count)d token",
             "Yes, resume the schedules of %(count)d tokens",
@@ -132,16 +138,17 @@ resume_token_schedules = confirmed_action(
 
 @admin.register(Token)
 class TokenAdmin(SmartpayObjectAdmin):
-    list_display = ("smartpay_id", "status", "reference", "user_link", "test", "smartpay_created")
+    list_display = ("id_display", "customer", "status", "reference", "test", "smartpay_created")
     list_filter = ("status", *SmartpayObjectAdmin.list_filter)
     list_select_related = ("user",)
     search_fields = ("smartpay_id", "reference")
     user_paths = ("user",)
     actions = [disable_tokens, enable_tokens, resume_token_schedules, delete_tokens, sync_from_smartpay]
-    display_overrides = {"user": "user_link"}
+    display_overrides = {"user": "customer"}
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
 
-    user_link = user_column("user", gettext_lazy("user"))
+    id_display = short_id(gettext_lazy("Smartpay ID"))
+    customer = customer("user", gettext_lazy("customer"))
     has_manage_token_permission = permission_check("manage_token")
 
     @admin.display(description=gettext_lazy("related objects"))

@@ -51,6 +51,7 @@ reprocess_events = confirmed_action(
         permission="reprocess",
         run=_reprocess,
         title=gettext_lazy("Reprocess webhook events"),
+        label=gettext_lazy("Reprocess…"),
         button=ngettext_lazy("Yes, reprocess %(count)d event", "Yes, reprocess %(count)d events", "count"),
         warning=gettext_lazy(
             "Each event is applied again from its stored body, even if it was processed before. "
