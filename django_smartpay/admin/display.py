@@ -109,7 +109,7 @@ def link(field: str, description: Any, *, short: bool = False) -> DisplayMethod:
         related = _related(obj, field)
         if related is None:
             raw = getattr(obj, obj._meta.get_field(field).attname)
-            return text(raw) if raw else None
+            return text(raw) if raw else EMPTY
         url = admin_url(related)
         if url is None:
             return text(related)
@@ -125,7 +125,7 @@ def user_column(field: str, description: Any) -> DisplayMethod:
     def display(self: Any, obj: Any) -> Any:
         user = _related(obj, field)
         if user is None:
-            return None
+            return EMPTY
         url = admin_url(user)
         return user_label(user) if url is None else format_html('<a href="{}">{}</a>', url, user_label(user))
 
@@ -165,7 +165,7 @@ def customer(path: str, description: Any) -> DisplayMethod:
     def display(self: Any, obj: Any) -> Any:
         user = _follow(obj, path)
         if user is None:
-            return None
+            return EMPTY
         name = str(user.get_username())
         label = user_label(user)
         url = admin_url(user)
