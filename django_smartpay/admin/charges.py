@@ -19,7 +19,7 @@ from .. import charging
 from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenChargeStatus
 from .base import ReadOnlyAdmin, sync_action
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import customer, format_amount, json_field, link, money, when
+from .display import customer, format_amount, json_field, link, moment, money, when
 
 # --- token charges ------------------------------------------------------------------------------
 
@@ -136,8 +136,7 @@ class TokenChargeAdmin(ReadOnlyAdmin):
         "order_link",
         "schedule_link",
         "attempts",
-        "next_attempt_at",
-        "created",
+        "created_at",
     )
     list_filter = ("status", "capture_method", "token__test", ("created", admin.DateFieldListFilter))
     list_select_related = ("token__user", "order", "schedule")
@@ -165,9 +164,11 @@ class TokenChargeAdmin(ReadOnlyAdmin):
 
     amount_display = money("amount", gettext_lazy("amount"))
     customer = customer("token__user", gettext_lazy("customer"))
+    next_attempt = moment("next_attempt_at", gettext_lazy("next attempt"))
+    created_at = moment("created", gettext_lazy("created"))
     token_link = link("token", gettext_lazy("token"), short=True)
     order_link = link("order", gettext_lazy("order"), short=True)
-    schedule_link = link("schedule", gettext_lazy("schedule"))
+    schedule_link = link("schedule", gettext_lazy("schedule"), text=lambda schedule: schedule.every)
     items_json = json_field("items", gettext_lazy("items"))
     shipping_json = json_field("shipping_info", gettext_lazy("shipping information"))
     customer_json = json_field("customer_info", gettext_lazy("customer information"))
@@ -335,10 +336,9 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
         "name",
         "customer",
         "status",
-        "next_run_at",
+        "next_run",
         "count",
         "dunning",
-        "created",
     )
     list_filter = ("status", "interval", "token__test", ("next_run_at", admin.DateFieldListFilter))
     list_select_related = ("token__user",)
@@ -366,6 +366,7 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
 
     amount_display = money("amount", gettext_lazy("amount"))
     customer = customer("token__user", gettext_lazy("customer"))
+    next_run = moment("next_run_at", gettext_lazy("next run"))
     token_link = link("token", gettext_lazy("token"))
     items_json = json_field("items", gettext_lazy("items"))
     shipping_json = json_field("shipping_info", gettext_lazy("shipping information"))

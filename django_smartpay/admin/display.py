@@ -46,6 +46,19 @@ def when(value: dt.datetime | dt.date | None) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
+def moment(field: str, description: Any) -> DisplayMethod:
+    """A display method showing the datetime column ``field`` short and local (``2026/11/30 17:19``)."""
+
+    @admin.display(description=description, ordering=field)
+    def display(self: Any, obj: Any) -> str:
+        value = getattr(obj, field)
+        if value is None:
+            return EMPTY
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+    return display
+
+
 def cell(value: Any) -> Any:
     """A value for a table cell: dates localized, nothing shown as "—"."""
     if value is None or value == "":
@@ -91,14 +104,18 @@ def _related(obj: Any, field: str) -> Any:
         return None
 
 
-def link(field: str, description: Any, *, short: bool = False) -> DisplayMethod:
+def link(
+    field: str, description: Any, *, short: bool = False, text: Callable[[Any], Any] | None = None
+) -> DisplayMethod:
     """A display method linking to the object in the relation ``field``.
 
     Relations by Smartpay id may point at a row that is not synced yet: then the
     raw id is shown, without a link.  ``short`` shortens a Smartpay id (whole on hover).
     """
 
-    def text(value: Any) -> Any:
+    def label(value: Any) -> Any:
+        if text is not None and not isinstance(value, str):
+            return text(value)
         value = str(value)
         if not short or shorten(value) == value:
             return value
@@ -109,11 +126,11 @@ def link(field: str, description: Any, *, short: bool = False) -> DisplayMethod:
         related = _related(obj, field)
         if related is None:
             raw = getattr(obj, obj._meta.get_field(field).attname)
-            return text(raw) if raw else EMPTY
+            return label(raw) if raw else EMPTY
         url = admin_url(related)
         if url is None:
-            return text(related)
-        return format_html('<a href="{}">{}</a>', url, text(related))
+            return label(related)
+        return format_html('<a href="{}">{}</a>', url, label(related))
 
     return display
 
@@ -133,11 +150,11 @@ def user_column(field: str, description: Any) -> DisplayMethod:
 
 
 def shorten(smartpay_id: str, keep: int = 6) -> str:
-    """``order_test_2IRRwu…``: the kind, the mode and the first characters of the random part."""
-    head, _sep, tail = smartpay_id.rpartition("_")
-    if not head or len(tail) <= keep + 1:
-        return smartpay_id
-    return f"{head}_{tail[:keep]}…"
+    """``2IRRwu…``: the first characters of the random part (the list says what kind it is)."""
+    _head, _sep, tail = str(smartpay_id).rpartition("_")
+    if len(tail) <= keep + 1:
+        return str(smartpay_id)
+    return f"{tail[:keep]}…"
 
 
 def short_id(description: Any) -> DisplayMethod:

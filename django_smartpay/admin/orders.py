@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
@@ -15,7 +16,7 @@ from ..models import CheckoutSession, Order, OrderStatus, Payment, Refund, Token
 from . import details
 from .base import CREATED_FILTER, SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import customer, format_amount, link, money, related_links, short_id
+from .display import customer, format_amount, link, moment, money, related_links, short_id
 from .forms import CaptureForm, RefundForm
 from .object_actions import RelatedAction
 
@@ -150,10 +151,8 @@ class OrderAdmin(SmartpayObjectAdmin):
         "customer",
         "status",
         "amount_display",
-        "captured_display",
-        "refunded_display",
-        "reference",
-        "smartpay_created",
+        "captured_list",
+        "created_at",
     )
     list_filter = ("status", "test", CREATED_FILTER)
     list_select_related = ("user",)
@@ -197,11 +196,25 @@ class OrderAdmin(SmartpayObjectAdmin):
     )
 
     id_display = short_id(gettext_lazy("Smartpay ID"))
+    created_at = moment("smartpay_created", gettext_lazy("created"))
     amount_display = money("amount", gettext_lazy("amount"))
     captured_display = money("captured_amount", gettext_lazy("captured"))
     refunded_display = money("refunded_amount", gettext_lazy("refunded"))
     token_link = link("token", gettext_lazy("token"))
     customer = customer("user", gettext_lazy("customer"))
+
+    @admin.display(description=gettext_lazy("captured"), ordering="captured_amount")
+    def captured_list(self, obj: Order) -> SafeString:
+        """The captured amount, and what was refunded of it when anything was."""
+        captured = format_amount(obj.captured_amount, obj.currency)
+        if not obj.refunded_amount:
+            return format_html("{}", captured)
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            captured,
+            _("%(amount)s refunded") % {"amount": format_amount(obj.refunded_amount, obj.currency)},
+        )
+
     has_capture_order_permission = permission_check("capture_order")
     has_cancel_order_permission = permission_check("cancel_order")
 
@@ -254,8 +267,7 @@ class PaymentAdmin(SmartpayObjectAdmin):
         "amount_display",
         "refunded_display",
         "order_link",
-        "reference",
-        "smartpay_created",
+        "created_at",
     )
     list_filter = ("status", "test", CREATED_FILTER)
     list_select_related = ("order__user",)
@@ -271,6 +283,7 @@ class PaymentAdmin(SmartpayObjectAdmin):
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
 
     id_display = short_id(gettext_lazy("Smartpay ID"))
+    created_at = moment("smartpay_created", gettext_lazy("created"))
     customer = customer("order__user", gettext_lazy("customer"))
     amount_display = money("amount", gettext_lazy("amount"))
     refunded_display = money("refunded_amount", gettext_lazy("refunded"))
@@ -291,8 +304,7 @@ class RefundAdmin(SmartpayObjectAdmin):
         "amount_display",
         "reason",
         "payment_link",
-        "reference",
-        "smartpay_created",
+        "created_at",
     )
     list_filter = ("status", "reason", "test", CREATED_FILTER)
     list_select_related = ("payment__order__user",)
@@ -302,6 +314,7 @@ class RefundAdmin(SmartpayObjectAdmin):
     display_overrides = {"amount": "amount_display", "payment": "payment_link"}
 
     id_display = short_id(gettext_lazy("Smartpay ID"))
+    created_at = moment("smartpay_created", gettext_lazy("created"))
     customer = customer("payment__order__user", gettext_lazy("customer"))
     amount_display = money("amount", gettext_lazy("amount"))
     payment_link = link("payment", gettext_lazy("payment"), short=True)
@@ -316,7 +329,7 @@ class CheckoutSessionAdmin(SmartpayObjectAdmin):
         "reference",
         "order_link",
         "token_link",
-        "smartpay_created",
+        "created_at",
     )
     list_filter = ("mode", "test", CREATED_FILTER)
     list_select_related = ("order", "token", "user")
@@ -326,6 +339,7 @@ class CheckoutSessionAdmin(SmartpayObjectAdmin):
     display_overrides = {"order": "order_link", "token": "token_link", "user": "customer"}
 
     id_display = short_id(gettext_lazy("Smartpay ID"))
+    created_at = moment("smartpay_created", gettext_lazy("created"))
     customer = customer("user", gettext_lazy("customer"))
     order_link = link("order", gettext_lazy("order"), short=True)
     token_link = link("token", gettext_lazy("token"), short=True)

@@ -13,7 +13,7 @@ from .. import charging, services
 from ..models import ChargeSchedule, CheckoutSession, Order, Token, TokenCharge, TokenStatus
 from .base import SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import customer, related_links, short_id
+from .display import customer, moment, related_links, short_id
 from .forms import DeleteTokenForm
 
 
@@ -138,7 +138,7 @@ resume_token_schedules = confirmed_action(
 
 @admin.register(Token)
 class TokenAdmin(SmartpayObjectAdmin):
-    list_display = ("id_display", "customer", "status", "reference", "test", "smartpay_created")
+    list_display = ("id_display", "customer", "status", "reference", "test", "created_at")
     list_filter = ("status", *SmartpayObjectAdmin.list_filter)
     list_select_related = ("user",)
     search_fields = ("smartpay_id", "reference")
@@ -148,6 +148,7 @@ class TokenAdmin(SmartpayObjectAdmin):
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
 
     id_display = short_id(gettext_lazy("Smartpay ID"))
+    created_at = moment("smartpay_created", gettext_lazy("created"))
     customer = customer("user", gettext_lazy("customer"))
     has_manage_token_permission = permission_check("manage_token")
 
