@@ -120,6 +120,7 @@ class ReadOnlyAdmin(ObjectActionsMixin, admin.ModelAdmin):
     """
 
     list_per_page = 100
+    change_form_template = "admin/smartpay/change_form.html"
     empty_value_display = EMPTY
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
@@ -19,7 +21,7 @@ from .. import charging
 from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenChargeStatus
 from .base import ReadOnlyAdmin, sync_action
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import customer, format_amount, json_field, link, moment, money, when
+from .display import customer, format_amount, json_field, link, moment, money, shorten, when
 
 # --- token charges ------------------------------------------------------------------------------
 
@@ -129,13 +131,12 @@ sync_charge_orders = sync_action(
 @admin.register(TokenCharge)
 class TokenChargeAdmin(ReadOnlyAdmin):
     list_display = (
-        "reference",
+        "reference_display",
         "customer",
         "status",
         "amount_display",
         "order_link",
         "schedule_link",
-        "attempts",
         "created_at",
     )
     list_filter = ("status", "capture_method", "token__test", ("created", admin.DateFieldListFilter))
@@ -165,6 +166,13 @@ class TokenChargeAdmin(ReadOnlyAdmin):
     amount_display = money("amount", gettext_lazy("amount"))
     customer = customer("token__user", gettext_lazy("customer"))
     next_attempt = moment("next_attempt_at", gettext_lazy("next attempt"))
+
+    @admin.display(description=gettext_lazy("reference"), ordering="reference")
+    def reference_display(self, obj: TokenCharge) -> SafeString:
+        return format_html(
+            '<span class="smartpay-id" title="{}">{}</span>', obj.reference, shorten(obj.reference)
+        )
+
     created_at = moment("created", gettext_lazy("created"))
     token_link = link("token", gettext_lazy("token"), short=True)
     order_link = link("order", gettext_lazy("order"), short=True)

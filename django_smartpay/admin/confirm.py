@@ -302,7 +302,8 @@ class Page:
     def render(self, rows: list[models.Model], form: ConfirmForm, done: dict[Any, str]) -> TemplateResponse:
         spec, modeladmin, request = self.spec, self.modeladmin, self.request
         opts = modeladmin.model._meta
-        table, left_out = [], []
+        table: list[dict[str, Any]] = []
+        left_out: list[dict[str, Any]] = []
         for row in rows:
             reason = None if row.pk in done else spec.reason(row)
             values = [cell(value(row)) for _header, value in spec.columns]

@@ -44,10 +44,14 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _from_api(item: dict[str, Any]) -> LineItem:
     """A line item object of Smartpay (``kind``, ``amount``, ``quantity``, ``price.product.name``)."""
-    price = item.get("price") if isinstance(item.get("price"), dict) else {}
-    product = price.get("product") if isinstance(price.get("product"), dict) else {}
+    price = _dict(item.get("price"))
+    product = _dict(price.get("product"))
     name = _text(product.get("name")) or _text(item.get("name")) or _text(item.get("description"))
     return LineItem(
         name=name or _text(item.get("id")) or EMPTY,
@@ -80,7 +84,7 @@ def line_items(order: Order) -> list[LineItem]:
     """What the order bought, from the fullest copy stored: the order, its checkout session, its charge."""
     found = _expanded((order.data or {}).get("lineItems"))
     if found is None:
-        for data in CheckoutSession.objects.filter(order=order.smartpay_id).values_list("data", flat=True)[
+        for data in CheckoutSession.objects.filter(order_id=order.smartpay_id).values_list("data", flat=True)[
             :5
         ]:
             nested = data.get("order") if isinstance(data, dict) else None
@@ -89,7 +93,7 @@ def line_items(order: Order) -> list[LineItem]:
                 break
     if found is not None:
         return [_from_api(item) for item in found]
-    charge = TokenCharge.objects.filter(order=order.smartpay_id).only("items", "currency").first()
+    charge = TokenCharge.objects.filter(order_id=order.smartpay_id).only("items", "currency").first()
     if charge is not None and isinstance(charge.items, list):
         return [_from_request(item, charge.currency) for item in charge.items if isinstance(item, dict)]
     ids = (order.data or {}).get("lineItems")
@@ -201,7 +205,7 @@ def _linked(obj: models.Model, text: str) -> SafeString:
 def money_html(order: Order) -> SafeString:
     """Every payment (capture) of the order with its refunds, amounts and dates (two queries)."""
     payments = list(
-        Payment.objects.filter(order=order.smartpay_id).order_by("smartpay_created", "pk")[:MAX_LISTED]
+        Payment.objects.filter(order_id=order.smartpay_id).order_by("smartpay_created", "pk")[:MAX_LISTED]
     )
     if not payments:
         return format_html("{}", _("No payment yet."))
@@ -250,7 +254,7 @@ def money_html(order: Order) -> SafeString:
 
 def charge_html(order: Order) -> SafeString:
     """The token charge (and its schedule) that made the order, when a saved token paid it."""
-    charge = TokenCharge.objects.filter(order=order.smartpay_id).select_related("schedule").first()
+    charge = TokenCharge.objects.filter(order_id=order.smartpay_id).select_related("schedule").first()
     if charge is None:
         return format_html("{}", EMPTY)
     text = _linked(charge, charge.reference)

@@ -35,6 +35,22 @@ EMPTY = "—"
 RELATED_COUNT_LIMIT = 1000
 
 
+def with_refunded(field: str, description: Any) -> DisplayMethod:
+    """The amount column ``field``, with what was refunded of it beneath when anything was."""
+
+    @admin.display(description=description, ordering=field)
+    def display(self: Any, obj: Any) -> SafeString:
+        shown = format_amount(getattr(obj, field), obj.currency)
+        if not obj.refunded_amount:
+            return format_html("{}", shown)
+        refunded = format_amount(obj.refunded_amount, obj.currency)
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', shown, _("%(amount)s refunded") % {"amount": refunded}
+        )
+
+    return display
+
+
 def when(value: dt.datetime | dt.date | None) -> str:
     """A date or time as people read it: local time, in the active language's format (never ISO/UTC)."""
     if value is None:

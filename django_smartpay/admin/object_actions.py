@@ -1,7 +1,7 @@
 """The changelist's actions as buttons on an object's own page.
 
 A button is a small POST form (a GET never acts) to ``<changelist>/act/<action>/`` with
-the row's primary key, exactly what the changelist's action drop-down sends.  That view
+the row's primary key (the page template is ``admin/smartpay/change_form.html``), exactly what the changelist's action drop-down sends.  That view
 runs the same action function through :func:`~django_smartpay.admin.confirm.perform`:
 the same permission (Django's own filtering of actions, checked again by the action),
 the same confirmation page and form, the same signed key and idempotency keys, and the
@@ -26,6 +26,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseBase,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
@@ -71,8 +72,8 @@ def spec_of(function: Any) -> ActionSpec | None:
 def offered_specs(model_admin: admin.ModelAdmin, request: HttpRequest) -> list[ActionSpec]:
     """The confirmed actions the changelist offers this user (Django's permission filtering)."""
     specs = []
-    for function, _name, _description in model_admin.get_actions(request).values():
-        spec = spec_of(function)
+    for entry in (model_admin.get_actions(request) or {}).values():
+        spec = spec_of(entry[0]) if entry else None
         if spec is not None:
             specs.append(spec)
     return specs
@@ -92,7 +93,6 @@ def button(model_admin: admin.ModelAdmin, spec: ActionSpec, rows: list[Any], bac
 class ObjectActionsMixin:
     """Adds the ``act/<action>/`` view and the buttons of an object's page (see the module docstring)."""
 
-    change_form_template = "admin/smartpay/change_form.html"
     #: Actions of other models offered on this model's object pages.
     related_actions: tuple[RelatedAction, ...] = ()
 
@@ -102,7 +102,7 @@ class ObjectActionsMixin:
         own = [path("act/<str:action>/", view, name=f"{opts.app_label}_{opts.model_name}_act")]
         return own + super().get_urls()  # type: ignore[misc]
 
-    def object_action_view(self, request: HttpRequest, action: str) -> HttpResponse:
+    def object_action_view(self, request: HttpRequest, action: str) -> HttpResponseBase:
         """Run one of the changelist's actions on the posted rows; a GET never acts (405)."""
         model_admin: Any = self
         if request.method != "POST":

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
@@ -16,7 +15,7 @@ from ..models import CheckoutSession, Order, OrderStatus, Payment, Refund, Token
 from . import details
 from .base import CREATED_FILTER, SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import customer, format_amount, link, moment, money, related_links, short_id
+from .display import customer, format_amount, link, moment, money, related_links, short_id, with_refunded
 from .forms import CaptureForm, RefundForm
 from .object_actions import RelatedAction
 
@@ -203,18 +202,7 @@ class OrderAdmin(SmartpayObjectAdmin):
     token_link = link("token", gettext_lazy("token"))
     customer = customer("user", gettext_lazy("customer"))
 
-    @admin.display(description=gettext_lazy("captured"), ordering="captured_amount")
-    def captured_list(self, obj: Order) -> SafeString:
-        """The captured amount, and what was refunded of it when anything was."""
-        captured = format_amount(obj.captured_amount, obj.currency)
-        if not obj.refunded_amount:
-            return format_html("{}", captured)
-        return format_html(
-            '{}<br><span class="quiet">{}</span>',
-            captured,
-            _("%(amount)s refunded") % {"amount": format_amount(obj.refunded_amount, obj.currency)},
-        )
-
+    captured_list = with_refunded("captured_amount", gettext_lazy("captured"))
     has_capture_order_permission = permission_check("capture_order")
     has_cancel_order_permission = permission_check("cancel_order")
 
@@ -264,8 +252,7 @@ class PaymentAdmin(SmartpayObjectAdmin):
         "id_display",
         "customer",
         "status",
-        "amount_display",
-        "refunded_display",
+        "amount_list",
         "order_link",
         "created_at",
     )
@@ -285,6 +272,7 @@ class PaymentAdmin(SmartpayObjectAdmin):
     id_display = short_id(gettext_lazy("Smartpay ID"))
     created_at = moment("smartpay_created", gettext_lazy("created"))
     customer = customer("order__user", gettext_lazy("customer"))
+    amount_list = with_refunded("amount", gettext_lazy("amount"))
     amount_display = money("amount", gettext_lazy("amount"))
     refunded_display = money("refunded_amount", gettext_lazy("refunded"))
     order_link = link("order", gettext_lazy("order"), short=True)

@@ -82,7 +82,10 @@ def test_sync_fetches_the_order_a_charge_made(shop, staff, smartpay_client):
     admin = Admin(staff(), "tokencharge", "sync_from_smartpay")
     page = admin.select(pending, sent)
     [left_out] = page.context["left_out"]
-    assert (left_out["object"], left_out["reason"]) == (pending, "No Smartpay object is linked to this row yet.")
+    assert (left_out["object"], left_out["reason"]) == (
+        pending,
+        "No Smartpay object is linked to this row yet.",
+    )
     (synced,) = messages_of(admin.submit(page))
     assert synced == f"{who(sent)}: Synced {sent.order_id} from Smartpay (status: canceled)."
     assert sent.order.status == "canceled"

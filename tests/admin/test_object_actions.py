@@ -71,7 +71,9 @@ def test_refund_from_the_order_page_returns_to_it(shop, admin_client, simulator)
 def test_cancel_button_asks_first_and_never_acts_on_get(shop, admin_client, simulator):
     order = shop.order(3000)
     start = len(simulator.ledger)
-    assert admin_client.get(act_url("order", "cancel_orders"), {"_selected_action": order.pk}).status_code == 405
+    assert (
+        admin_client.get(act_url("order", "cancel_orders"), {"_selected_action": order.pk}).status_code == 405
+    )
     page = press(admin_client, "order", "cancel_orders", order, back=change_url(order))
     assert page.status_code == 200
     assert page.context["button"] == "Yes, cancel 1 order"
@@ -99,7 +101,14 @@ def test_clerk_without_the_money_permission_sees_no_button_and_is_refused(shop, 
 
 @pytest.mark.parametrize(
     "back",
-    ["https://evil.example/", "//evil.example/admin/", "/not-admin/", "javascript:alert(1)", "/admin/\x00", "x" * 600],
+    [
+        "https://evil.example/",
+        "//evil.example/admin/",
+        "/not-admin/",
+        "javascript:alert(1)",
+        "/admin/\x00",
+        "x" * 600,
+    ],
 )
 def test_back_address_stays_in_this_admin(back, shop, admin_client):
     order = shop.order(3000)
@@ -110,7 +119,9 @@ def test_back_address_stays_in_this_admin(back, shop, admin_client):
 
 
 @pytest.mark.parametrize(
-    "selected", [[], ["abc"], ["1\x00"], [str(2**70)], ["-1 OR 1=1"]], ids=["none", "text", "nul", "huge", "sql"]
+    "selected",
+    [[], ["abc"], ["1\x00"], [str(2**70)], ["-1 OR 1=1"]],
+    ids=["none", "text", "nul", "huge", "sql"],
 )
 def test_bad_rows_are_a_400(selected, admin_client):
     response = admin_client.post(act_url("order", "cancel_orders"), {"_selected_action": selected})
@@ -124,7 +135,8 @@ def test_unknown_or_foreign_action_is_refused(action, shop, admin_client):
 
 
 @pytest.mark.parametrize(
-    "query", ["?_smartpay_back=https://evil.example/", "?o=99", "?q=%00", "?_changelist_filters=status%3Dx", "?e=1"]
+    "query",
+    ["?_smartpay_back=https://evil.example/", "?o=99", "?q=%00", "?_changelist_filters=status%3Dx", "?e=1"],
 )
 def test_query_strings_on_the_changed_pages(query, shop, admin_client):
     payment = shop.payment(1000)

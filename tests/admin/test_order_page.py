@@ -32,7 +32,9 @@ def page_of(client, obj) -> str:
 
 def test_order_page_shows_items_address_money_and_origin(shop, admin_client, django_user_model):
     user = django_user_model.objects.create_user(username="hanako", email="hanako@example.jp")
-    payment = services.capture_order(shop.order(2000, user=user, name="Sencha"), 1500, cancel_remainder="manual")
+    payment = services.capture_order(
+        shop.order(2000, user=user, name="Sencha"), 1500, cancel_remainder="manual"
+    )
     services.refund_payment(payment, 300, reason="requested_by_customer")
     order = Order.objects.get(smartpay_id=payment.order_id)
     assert isinstance(order.data["lineItems"][0], str)  # the capture's copy has ids only
@@ -119,7 +121,9 @@ def test_ids_are_shortened_in_lists_but_found_whole(shop, admin_client):
     assert list(found.context["cl"].result_list) == [order]
 
 
-@pytest.mark.parametrize("model_name", ["order", "payment", "refund", "token", "tokencharge", "chargeschedule"])
+@pytest.mark.parametrize(
+    "model_name", ["order", "payment", "refund", "token", "tokencharge", "chargeschedule"]
+)
 def test_every_money_list_has_a_customer_column(model_name, admin_client):
     response = admin_client.get(changelist(model_name))
     assert "customer" in response.context["cl"].list_display

@@ -74,7 +74,9 @@ def main() -> None:
         # Sorted by the customer column (the second one): by the login name of a model without email.
         by_customer = client.get(reverse(f"admin:smartpay_{name}_changelist"), {"o": "2"})
         sorted_rows = (
-            [str(row) for row in by_customer.context["cl"].result_list] if by_customer.status_code == 200 else []
+            [str(row) for row in by_customer.context["cl"].result_list]
+            if by_customer.status_code == 200
+            else []
         )
         report["changelists"][name] = {  # type: ignore[index]
             "status": response.status_code,
