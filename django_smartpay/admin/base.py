@@ -132,6 +132,9 @@ class ReadOnlyAdmin(ObjectActionsMixin, admin.ModelAdmin):
     extra_fields: tuple[str, ...] = ()
     #: Field paths other pages link to with a filter (``?order=<id>``): allowed as plain lookups.
     link_filters: tuple[str, ...] = ()
+    #: The first sections of the change page, ``((title, (field, ...)), ...)``; every other field
+    #: follows, folded, under "Smartpay details".  Empty: one plain section, as Django makes it.
+    summary: tuple[tuple[Any, tuple[str, ...]], ...] = ()
     #: Paths to the project's user (``"user"``, ``"order__user"``): searched by login name and e-mail.
     user_paths: tuple[str, ...] = ()
 
@@ -157,7 +160,20 @@ class ReadOnlyAdmin(ObjectActionsMixin, admin.ModelAdmin):
         return [*names, *self.extra_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
+        if not self.summary:
+            return self.get_fields(request, obj)
+        names = [name for _title, fields in self.get_fieldsets(request, obj) for name in fields["fields"]]
+        return list(dict.fromkeys(names))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if not self.summary:
+            return super().get_fieldsets(request, obj)
+        shown = [name for _title, names in self.summary for name in names]
+        rest = [name for name in self.get_fields(request, obj) if name not in shown]
+        return [
+            *((title, {"fields": list(names)}) for title, names in self.summary),
+            (gettext_lazy("Smartpay details"), {"fields": rest, "classes": ["collapse"]}),
+        ]
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         secret = [f.name for f in self.model._meta.fields if is_secret_field(f)]

@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .. import charging
 from ..models import ChargeSchedule, ChargeScheduleStatus, TokenCharge, TokenChargeStatus
+from . import details
 from .base import ReadOnlyAdmin, sync_action
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import customer, format_amount, json_field, link, moment, money, shorten, when
+from .display import EMPTY, customer, format_amount, json_field, link, moment, money, shorten, when
 
 # --- token charges ------------------------------------------------------------------------------
 
@@ -354,7 +355,18 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
     user_paths = ("token__user",)
     link_filters = ("token",)
     ordering = ("-created", "-pk")
-    extra_fields = ("customer", "dunning")
+    extra_fields = ("customer", "dunning", "items_table", "shipping_address")
+    summary = (
+        (
+            None,
+            ("customer", "status", "amount_display", "every", "next_run_at", "count", "max_count", "end_at"),
+        ),
+        (
+            gettext_lazy("Dunning"),
+            ("dunning", "open_period", "failed_attempts", "retry_at", "past_due_since", "status_reason"),
+        ),
+        (gettext_lazy("What is charged"), ("items_table", "shipping_address", "token_link")),
+    )
     actions = [
         pause_schedules,
         resume_schedules,
@@ -382,6 +394,18 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
     metadata_json = json_field("metadata", gettext_lazy("metadata"))
     has_operate_permission = permission_check("change_chargeschedule")
 
+    @admin.display(description=gettext_lazy("how often"))
+    def every(self, obj: ChargeSchedule) -> str:
+        return obj.every
+
+    @admin.display(description=gettext_lazy("items"))
+    def items_table(self, obj: ChargeSchedule) -> SafeString:
+        return details.payload_items_html(obj)
+
+    @admin.display(description=gettext_lazy("shipping address"))
+    def shipping_address(self, obj: ChargeSchedule) -> SafeString:
+        return details.address_html(obj.shipping_info)
+
     @admin.display(description=gettext_lazy("charge schedule"), ordering="amount")
     def name(self, obj: ChargeSchedule) -> str:
         """``¥1,980 every 2 months`` (the token is in its own column on the page)."""
@@ -391,7 +415,7 @@ class ChargeScheduleAdmin(ReadOnlyAdmin):
     def dunning(self, obj: ChargeSchedule) -> str:
         """The unpaid period, its failed attempts and the next retry; empty when nothing is owed."""
         if obj.open_period_date is None:
-            return ""
+            return EMPTY
         text = _("%(period)s unpaid, %(failed)d failed attempt(s)") % {
             "period": formats.date_format(obj.open_period_date),
             "failed": obj.failed_attempts,

@@ -104,8 +104,10 @@ def line_items(order: Order) -> list[LineItem]:
     ]
 
 
-def line_items_html(order: Order) -> SafeString:
-    items = line_items(order)
+def items_table(
+    items: list[LineItem], currency: str, total: int, *, fee: int = 0, discount: int = 0
+) -> SafeString:
+    """A table of items with quantity, unit price and subtotal, then shipping, discount and total."""
     if not items:
         return format_html("{}", EMPTY)
     rows = format_html_join(
@@ -122,23 +124,15 @@ def line_items_html(order: Order) -> SafeString:
             for item in items
         ),
     )
-    shipping = (order.data or {}).get("shippingInfo")
-    fee = _int(shipping.get("feeAmount")) if isinstance(shipping, dict) else 0
     extra = SafeString("")
-    if fee:
-        extra = format_html(
-            '<tr><td colspan="3">{}</td><td class="smartpay-n">{}</td></tr>',
-            _("Shipping"),
-            format_amount(fee, order.currency),
-        )
-    discount = _int((order.data or {}).get("discountAmount"))
-    if discount:
-        extra = format_html(
-            '{}<tr><td colspan="3">{}</td><td class="smartpay-n">{}</td></tr>',
-            extra,
-            _("Discount"),
-            format_amount(-discount, order.currency),
-        )
+    for label, amount in ((_("Shipping"), fee), (_("Discount"), -discount)):
+        if amount:
+            extra = format_html(
+                '{}<tr><td colspan="3">{}</td><td class="smartpay-n">{}</td></tr>',
+                extra,
+                label,
+                format_amount(amount, currency),
+            )
     return format_html(
         '<table class="smartpay-items"><thead><tr><th>{}</th><th class="smartpay-n">{}</th>'
         '<th class="smartpay-n">{}</th><th class="smartpay-n">{}</th></tr></thead><tbody>{}{}'
@@ -151,7 +145,29 @@ def line_items_html(order: Order) -> SafeString:
         rows,
         extra,
         _("Total"),
-        format_amount(order.amount, order.currency),
+        format_amount(total, currency),
+    )
+
+
+def line_items_html(order: Order) -> SafeString:
+    data = _dict(order.data)
+    return items_table(
+        line_items(order),
+        order.currency,
+        order.amount,
+        fee=_int(_dict(data.get("shippingInfo")).get("feeAmount")),
+        discount=_int(data.get("discountAmount")),
+    )
+
+
+def payload_items_html(row: Any) -> SafeString:
+    """The items a token charge or a charge schedule sends (``ChargePayload.items``)."""
+    items = row.items if isinstance(row.items, list) else []
+    return items_table(
+        [_from_request(item, row.currency) for item in items if isinstance(item, dict)],
+        row.currency,
+        row.amount,
+        fee=_int(_dict(row.shipping_info).get("feeAmount")),
     )
 
 
@@ -185,16 +201,21 @@ def address_lines(address: Any) -> list[str]:
     return lines
 
 
-def shipping_html(order: Order) -> SafeString:
-    shipping = (order.data or {}).get("shippingInfo")
-    lines = address_lines(shipping.get("address") if isinstance(shipping, dict) else None)
+def address_html(shipping: Any) -> SafeString:
+    """A ``shippingInfo`` object as an address block (``—`` when it has none)."""
+    shipping = _dict(shipping)
+    lines = address_lines(shipping.get("address"))
     if not lines:
         return format_html("{}", EMPTY)
     body = format_html_join(SafeString("<br>"), "{}", ((line,) for line in lines))
-    carrier = _text(shipping.get("carrierName")).strip() if isinstance(shipping, dict) else ""
+    carrier = _text(shipping.get("carrierName")).strip()
     if carrier:
         body = format_html("{}<br>{}", body, _("Carrier: %(carrier)s") % {"carrier": carrier})
     return format_html('<address class="smartpay-address">{}</address>', body)
+
+
+def shipping_html(order: Order) -> SafeString:
+    return address_html(_dict(order.data).get("shippingInfo"))
 
 
 def _linked(obj: models.Model, text: str) -> SafeString:

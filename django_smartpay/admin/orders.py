@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
@@ -172,7 +171,6 @@ class OrderAdmin(SmartpayObjectAdmin):
         "user": "customer",
     }
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
-    #: The first sections of the page, in words; every other field follows under "Smartpay details".
     summary = (
         (
             None,
@@ -205,18 +203,6 @@ class OrderAdmin(SmartpayObjectAdmin):
     captured_list = with_refunded("captured_amount", gettext_lazy("captured"))
     has_capture_order_permission = permission_check("capture_order")
     has_cancel_order_permission = permission_check("cancel_order")
-
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        shown = [name for _title, names in self.summary for name in names]
-        rest = [name for name in self.get_fields(request, obj) if name not in shown]
-        return [
-            *((title, {"fields": list(names)}) for title, names in self.summary),
-            (gettext_lazy("Smartpay details"), {"fields": rest, "classes": ["collapse"]}),
-        ]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        names = [name for _title, fields in self.get_fieldsets(request, obj) for name in fields["fields"]]
-        return list(dict.fromkeys(names))
 
     @admin.display(description=gettext_lazy("items"))
     def line_items(self, obj: Order) -> SafeString:
