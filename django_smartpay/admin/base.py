@@ -19,13 +19,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.text import smart_split
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .. import services
 from ..exceptions import SmartpayValidationError
 from . import lookups
 from .confirm import ActionSpec, confirmed_action
-from .display import json_field
+from .display import EMPTY, json_field
+from .object_actions import ObjectActionsMixin
 from .paging import BoundedPaginator, paginator_for
 from .secrets import is_secret_field, touches_secret
 from .users import user_search_fields
@@ -65,7 +66,13 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
             permission="view",
             run=run,
             title=gettext_lazy("Sync from Smartpay"),
-            button=gettext_lazy("Fetch from Smartpay"),
+            label=gettext_lazy("Fetch from Smartpay…"),
+            button=ngettext_lazy(
+                "Yes, fetch %(count)d %(name)s from Smartpay",
+                "Yes, fetch %(count)d %(name)s from Smartpay",
+                "count",
+            ),
+            refuse=None if smartpay_id_of is None else _unlinked(smartpay_id_of),
             warning=warning
             or gettext_lazy(
                 "Each selected row is fetched from Smartpay again and replaces the local copy. "
@@ -73,6 +80,13 @@ def sync_action(smartpay_id_of: Callable[[Any], str | None] | None = None, warni
             ),
         )
     )
+
+
+def _unlinked(smartpay_id_of: Callable[[Any], str | None]) -> Callable[[Any], Any]:
+    def refuse(row: Any) -> Any:
+        return None if smartpay_id_of(row) else _("No Smartpay object is linked to this row yet.")
+
+    return refuse
 
 
 sync_from_smartpay = sync_action()
@@ -96,7 +110,7 @@ def valid_pk(model: type[models.Model], value: str) -> bool:
     return not isinstance(python, int) or python in PK_RANGE
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ObjectActionsMixin, admin.ModelAdmin):
     """Shows rows; never adds, edits or deletes them.
 
     Closed by default: a query string may filter only on the paths of ``list_filter``,
@@ -106,6 +120,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """
 
     list_per_page = 100
+    change_form_template = "admin/smartpay/change_form.html"
+    empty_value_display = EMPTY
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     #: Model fields never shown anywhere (not in forms, not in the API object).
@@ -116,8 +132,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     extra_fields: tuple[str, ...] = ()
     #: Field paths other pages link to with a filter (``?order=<id>``): allowed as plain lookups.
     link_filters: tuple[str, ...] = ()
+    #: The first sections of the change page, ``((title, (field, ...)), ...)``; every other field
+    #: follows, folded, under "Smartpay details".  Empty: one plain section, as Django makes it.
+    summary: tuple[tuple[Any, tuple[str, ...]], ...] = ()
     #: Paths to the project's user (``"user"``, ``"order__user"``): searched by login name and e-mail.
     user_paths: tuple[str, ...] = ()
+
+    def valid_pk(self, value: str) -> bool:
+        return valid_pk(self.model, value)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -138,7 +160,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return [*names, *self.extra_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
+        if not self.summary:
+            return self.get_fields(request, obj)
+        names = [name for _title, fields in self.get_fieldsets(request, obj) for name in fields["fields"]]
+        return list(dict.fromkeys(names))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if not self.summary:
+            return super().get_fieldsets(request, obj)
+        shown = [name for _title, names in self.summary for name in names]
+        rest = [name for name in self.get_fields(request, obj) if name not in shown]
+        return [
+            *((title, {"fields": list(names)}) for title, names in self.summary),
+            (gettext_lazy("Smartpay details"), {"fields": rest, "classes": ["collapse"]}),
+        ]
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         secret = [f.name for f in self.model._meta.fields if is_secret_field(f)]

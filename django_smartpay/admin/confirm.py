@@ -21,6 +21,12 @@ Double submits
     the page is shown again: the next submit reuses the same keys, Smartpay
     replays its first answer and the local rows are synced from it.
 
+Rows that cannot be acted on
+    An action may say why a row cannot take it (``ActionSpec.refuse``): such rows are
+    listed apart on the confirmation page, before anything is confirmed, and are not
+    part of the submitted form.  A row that changed in between is refused the same way
+    at submit, with nothing sent.
+
 Permissions
     Django offers an action only to users for whom every ``has_<permission>_
     permission`` check passes, and refuses a POST naming any other action; the
@@ -49,15 +55,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..errors_text import user_message
-from ..exceptions import (
-    SmartpayConnectionError,
-    SmartpayError,
-    SmartpayRateLimitError,
-    SmartpayServerError,
-    SmartpayValidationError,
-)
+from ..exceptions import SmartpayError
 from ..models import ActionReceipt
+from .display import cell
+from .errors import describe_error
 from .forms import ConfirmForm
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,13 @@ MAX_AGE_SECONDS = 5 * 60 * 60
 #: The most rows one confirmation page acts on (select fewer, or filter the list first).
 MAX_ROWS = 500
 
+#: The POST (or query string) field naming the admin page to go back to (see :func:`safe_back_url`).
+BACK_FIELD = "_smartpay_back"
+
 #: ``run(row, cleaned_data, idempotency_key) -> message`` performs the action on one row.
 Runner = Callable[[Any, dict[str, Any], str], str]
+#: ``refuse(row) -> reason``: why ``row`` cannot take the action, or ``None`` when it can.
+Refuser = Callable[[Any], Any]
 Column = tuple[Any, Callable[[Any], Any]]
 
 
@@ -87,11 +93,31 @@ class ActionSpec:
     permission: str
     run: Runner
     title: Any
+    #: The confirming button, pluralised on ``count`` (``ngettext_lazy(..., "count")``); it may
+    #: also name ``%(name)s``, the model's verbose name (plural for more than one row).
     button: Any
     form_class: type[ConfirmForm] = ConfirmForm
     warning: Any = None
     #: Extra columns of the table of selected rows: ``(header, value(row))``.
     columns: Sequence[Column] = field(default_factory=tuple)
+    #: Why a row cannot take the action (``None``: it can); see the module docstring.
+    refuse: Refuser | None = None
+    #: The object page's button (``Refund…``); the title when empty.
+    label: Any = None
+    #: Whether the button is shown as dangerous (money leaves, or it cannot be undone).
+    danger: bool = False
+
+    def reason(self, row: Any) -> str | None:
+        """Why ``row`` cannot take this action, or ``None``."""
+        if self.refuse is None:
+            return None
+        reason = self.refuse(row)
+        return None if reason is None else str(reason)
+
+    def button_text(self, count: int, opts: Any) -> str:
+        """``Yes, cancel 3 orders``: the button for ``count`` rows, in the active language."""
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        return str(self.button % {"count": count, "name": name})
 
 
 class KeySigner:
@@ -140,9 +166,16 @@ def has_permission(modeladmin: admin.ModelAdmin, request: HttpRequest, permissio
 
 
 def perform(
-    spec: ActionSpec, modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet
+    spec: ActionSpec,
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: models.QuerySet,
+    back_url: str | None = None,
 ) -> HttpResponseBase | None:
-    """Show the confirmation page, or run the confirmed action on every selected row."""
+    """Show the confirmation page, or run the confirmed action on every selected row.
+
+    ``back_url`` is where "No, take me back" leads (default: this same list).
+    """
     if not has_permission(modeladmin, request, spec.permission):
         raise PermissionDenied
     rows = list(queryset.order_by("pk")[: MAX_ROWS + 1])
@@ -154,17 +187,23 @@ def perform(
         )
         return None
     signer = KeySigner(request, modeladmin.model, spec.name)
+    page = Page(spec, modeladmin, request, back_url)
     if request.POST.get(CONFIRM_FIELD) != "yes":
         form = spec.form_class(
-            rows=rows, signer=signer, prefix=PREFIX, initial={"confirmation": signer.new()}
+            rows=[row for row in rows if spec.reason(row) is None],
+            signer=signer,
+            prefix=PREFIX,
+            initial={"confirmation": signer.new()},
         )
-        return render(spec, modeladmin, request, rows, form, {})
+        return page.render(rows, form, {})
     key = signer.unsign(request.POST.get(f"{PREFIX}-confirmation"))
     done = completed(rows, key) if key else {}
     pending = [row for row in rows if row.pk not in done]
+    refused = {row.pk: reason for row in pending if (reason := spec.reason(row)) is not None}
+    pending = [row for row in pending if row.pk not in refused]
     form = spec.form_class(request.POST, rows=pending, signer=signer, prefix=PREFIX)
     if not form.is_valid() or form.key is None:
-        return render(spec, modeladmin, request, rows, form, done)
+        return page.render(rows, form, done)
     key = form.key
     for row in rows:
         if row.pk in done:
@@ -175,6 +214,13 @@ def perform(
                 )
                 % {"object": describe(row), "result": done[row.pk]},
                 messages.INFO,
+            )
+        elif row.pk in refused:
+            modeladmin.message_user(
+                request,
+                _("%(object)s: left out, nothing was sent: %(reason)s")
+                % {"object": describe(row), "reason": refused[row.pk]},
+                messages.WARNING,
             )
     unknown = False
     for row in pending:
@@ -187,7 +233,7 @@ def perform(
                 "again is safe: it sends the same idempotency keys, and Smartpay does not apply them twice."
             ),
         )
-        return render(spec, modeladmin, request, rows, form, completed(rows, key))
+        return page.render(rows, form, completed(rows, key))
     return None
 
 
@@ -210,7 +256,7 @@ def run_row(
             ActionReceipt.objects.get_or_create(key=idempotency_key, defaults={"result": result})
             modeladmin.log_change(request, row, result)
     except SmartpayError as exc:
-        modeladmin.message_user(request, describe_error(row, exc), messages.ERROR)
+        modeladmin.message_user(request, describe_error(describe(row), exc), messages.ERROR)
         return exc.outcome_unknown
     except Exception as exc:  # one row's bug must not hide what happened to the other rows
         # Smartpay may have applied the request before the error: its outcome is unknown.
@@ -231,25 +277,6 @@ def describe(row: models.Model) -> str:
     return f"{capfirst(row._meta.verbose_name)} {row}"
 
 
-def describe_error(row: models.Model, exc: SmartpayError) -> str:
-    """A sentence a support person can act on."""
-    values = {
-        "object": describe(row),
-        "message": user_message(exc),
-        "code": exc.error_code or "",
-        "status": exc.status_code,
-    }
-    if isinstance(exc, SmartpayValidationError):
-        return _("%(object)s: not done (nothing was sent to Smartpay): %(message)s") % values
-    if isinstance(exc, SmartpayConnectionError):
-        return (
-            _("%(object)s: Smartpay could not be reached, so the outcome is unknown (%(message)s).") % values
-        )
-    if isinstance(exc, SmartpayServerError | SmartpayRateLimitError):
-        return _("%(object)s: Smartpay is unavailable (HTTP %(status)s); try again later.") % values
-    return _("%(object)s: Smartpay refused the request: %(message)s (error %(code)s).") % values
-
-
 def completed(rows: list[models.Model], key: str) -> dict[Any, str]:
     """Rows this page's key already succeeded on, by pk, with their result (one indexed query).
 
@@ -261,44 +288,55 @@ def completed(rows: list[models.Model], key: str) -> dict[Any, str]:
     return {by_key[receipt_key]: result for receipt_key, result in receipts}
 
 
-def render(
-    spec: ActionSpec,
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: list[models.Model],
-    form: ConfirmForm,
-    done: dict[Any, str],
-) -> TemplateResponse:
-    opts = modeladmin.model._meta
-    table = [
-        {
-            "object": row,
-            "values": [value(row) for _header, value in spec.columns],
-            "done": done.get(row.pk),
+class Page:
+    """The confirmation page of one action: the rows it acts on, those left out, the form and buttons."""
+
+    def __init__(
+        self, spec: ActionSpec, modeladmin: admin.ModelAdmin, request: HttpRequest, back_url: str | None
+    ) -> None:
+        self.spec = spec
+        self.modeladmin = modeladmin
+        self.request = request
+        self.back_url = back_url
+
+    def render(self, rows: list[models.Model], form: ConfirmForm, done: dict[Any, str]) -> TemplateResponse:
+        spec, modeladmin, request = self.spec, self.modeladmin, self.request
+        opts = modeladmin.model._meta
+        table: list[dict[str, Any]] = []
+        left_out: list[dict[str, Any]] = []
+        for row in rows:
+            reason = None if row.pk in done else spec.reason(row)
+            values = [cell(value(row)) for _header, value in spec.columns]
+            if reason is None:
+                table.append({"object": row, "values": values, "done": done.get(row.pk)})
+            else:
+                left_out.append({"object": row, "values": values, "reason": reason})
+        acting = [row for row in table if not row["done"]]
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": spec.title,
+            "subtitle": None,
+            "opts": opts,
+            "app_label": opts.app_label,
+            "spec": spec,
+            "headers": [header for header, _value in spec.columns],
+            "rows": table,
+            "left_out": left_out,
+            "any_done": any(row["done"] for row in table),
+            "form": form,
+            "warning": spec.warning,
+            "action_name": spec.name,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "confirm_field": CONFIRM_FIELD,
+            "selected": [row["object"].pk for row in table],
+            "button": spec.button_text(len(acting), opts) if acting else None,
+            "media": modeladmin.media + form.media,
+            "cancel_url": self.back_url or request.get_full_path(),
+            "back_field": BACK_FIELD,
+            "back_url": self.back_url,
         }
-        for row in rows
-    ]
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": spec.title,
-        "subtitle": None,
-        "opts": opts,
-        "app_label": opts.app_label,
-        "spec": spec,
-        "headers": [header for header, _value in spec.columns],
-        "rows": table,
-        "any_done": any(row["done"] for row in table),
-        "form": form,
-        "warning": spec.warning,
-        "action_name": spec.name,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "confirm_field": CONFIRM_FIELD,
-        "selected": [row.pk for row in rows],
-        "media": modeladmin.media + form.media,
-        "cancel_url": request.get_full_path(),
-    }
-    request.current_app = modeladmin.admin_site.name
-    return TemplateResponse(request, TEMPLATE, context)
+        request.current_app = modeladmin.admin_site.name
+        return TemplateResponse(request, TEMPLATE, context)
 
 
 def permission_check(codename: str) -> Callable[[Any, HttpRequest], bool]:

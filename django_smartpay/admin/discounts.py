@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .. import services
 from ..models import Coupon, DiscountType, PromotionCode
@@ -31,7 +31,18 @@ def _setter(update: Any, active: bool) -> Any:
 _COLUMNS = ((gettext_lazy("state"), _active),)
 
 
-def _toggle(name: str, permission: str, update: Any, active: bool, description: Any, title: Any) -> Any:
+def _already(active: bool) -> Any:
+    def refuse(row: Any) -> Any:
+        if row.active == active:
+            return _("It is already active.") if active else _("It is already inactive.")
+        return None
+
+    return refuse
+
+
+def _toggle(
+    name: str, permission: str, update: Any, active: bool, description: Any, title: Any, button: Any
+) -> Any:
     """An activate/deactivate action for coupons or promotion codes, each under its own permission."""
     if active:
         warning = gettext_lazy("Shoppers can use them again (until they expire or run out).")
@@ -44,7 +55,9 @@ def _toggle(name: str, permission: str, update: Any, active: bool, description: 
             permission=permission,
             run=_setter(update, active),
             title=title,
-            button=gettext_lazy("Activate") if active else gettext_lazy("Deactivate"),
+            button=button,
+            label=gettext_lazy("Activate…") if active else gettext_lazy("Deactivate…"),
+            refuse=_already(active),
             warning=warning,
             columns=_COLUMNS,
         )
@@ -58,6 +71,7 @@ activate_coupons = _toggle(
     True,
     gettext_lazy("Activate selected coupons"),
     gettext_lazy("Activate coupons"),
+    ngettext_lazy("Yes, activate %(count)d coupon", "Yes, activate %(count)d coupons", "count"),
 )
 deactivate_coupons = _toggle(
     "deactivate_coupons",
@@ -66,6 +80,7 @@ deactivate_coupons = _toggle(
     False,
     gettext_lazy("Deactivate selected coupons"),
     gettext_lazy("Deactivate coupons"),
+    ngettext_lazy("Yes, deactivate %(count)d coupon", "Yes, deactivate %(count)d coupons", "count"),
 )
 activate_promotion_codes = _toggle(
     "activate_promotion_codes",
@@ -74,6 +89,9 @@ activate_promotion_codes = _toggle(
     True,
     gettext_lazy("Activate selected promotion codes"),
     gettext_lazy("Activate promotion codes"),
+    ngettext_lazy(
+        "Yes, activate %(count)d promotion code", "Yes, activate %(count)d promotion codes", "count"
+    ),
 )
 deactivate_promotion_codes = _toggle(
     "deactivate_promotion_codes",
@@ -82,6 +100,9 @@ deactivate_promotion_codes = _toggle(
     False,
     gettext_lazy("Deactivate selected promotion codes"),
     gettext_lazy("Deactivate promotion codes"),
+    ngettext_lazy(
+        "Yes, deactivate %(count)d promotion code", "Yes, deactivate %(count)d promotion codes", "count"
+    ),
 )
 
 

@@ -9,6 +9,7 @@ of queries.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,27 +18,70 @@ from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from ..models.money import format_amount
 from .secrets import redact
-from .users import user_label
+from .users import user_label, user_order_field
 
 DisplayMethod = Callable[[Any, Any], Any]
+#: What the admin shows for an empty value or a missing relation.
+EMPTY = "—"
 #: The most related rows a change page counts for one relation (more shows as "1,000+").
 RELATED_COUNT_LIMIT = 1000
 
 
-def format_amount(amount: int | None, currency: str = "JPY") -> str:
-    """``¥1,234`` for yen (JPY has no minor unit); ``1,234 USD`` for anything else."""
-    if amount is None:
-        return ""
-    currency = (currency or "JPY").upper()
-    if currency == "JPY":
-        return f"¥{amount:,}"
-    return f"{amount:,} {currency}"
+def with_refunded(field: str, description: Any) -> DisplayMethod:
+    """The amount column ``field``, with what was refunded of it beneath when anything was."""
+
+    @admin.display(description=description, ordering=field)
+    def display(self: Any, obj: Any) -> SafeString:
+        shown = format_amount(getattr(obj, field), obj.currency)
+        if not obj.refunded_amount:
+            return format_html("{}", shown)
+        refunded = format_amount(obj.refunded_amount, obj.currency)
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', shown, _("%(amount)s refunded") % {"amount": refunded}
+        )
+
+    return display
+
+
+def when(value: dt.datetime | dt.date | None) -> str:
+    """A date or time as people read it: local time, in the active language's format (never ISO/UTC)."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "DATETIME_FORMAT")
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def moment(field: str, description: Any) -> DisplayMethod:
+    """A display method showing the datetime column ``field`` short and local (``2026/11/30 17:19``)."""
+
+    @admin.display(description=description, ordering=field)
+    def display(self: Any, obj: Any) -> str:
+        value = getattr(obj, field)
+        if value is None:
+            return EMPTY
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+    return display
+
+
+def cell(value: Any) -> Any:
+    """A value for a table cell: dates localized, nothing shown as "—"."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, dt.date):
+        return when(value)
+    return value
 
 
 def money(field: str, description: Any, *, currency: str = "currency") -> DisplayMethod:
@@ -76,23 +120,33 @@ def _related(obj: Any, field: str) -> Any:
         return None
 
 
-def link(field: str, description: Any) -> DisplayMethod:
+def link(
+    field: str, description: Any, *, short: bool = False, text: Callable[[Any], Any] | None = None
+) -> DisplayMethod:
     """A display method linking to the object in the relation ``field``.
 
     Relations by Smartpay id may point at a row that is not synced yet: then the
-    raw id is shown, without a link.
+    raw id is shown, without a link.  ``short`` shortens a Smartpay id (whole on hover).
     """
+
+    def label(value: Any) -> Any:
+        if text is not None and not isinstance(value, str):
+            return text(value)
+        value = str(value)
+        if not short or shorten(value) == value:
+            return value
+        return format_html('<span title="{}">{}</span>', value, shorten(value))
 
     @admin.display(description=description, ordering=field)
     def display(self: Any, obj: Any) -> Any:
         related = _related(obj, field)
         if related is None:
             raw = getattr(obj, obj._meta.get_field(field).attname)
-            return raw or None
+            return label(raw) if raw else EMPTY
         url = admin_url(related)
         if url is None:
-            return str(related)
-        return format_html('<a href="{}">{}</a>', url, related)
+            return label(related)
+        return format_html('<a href="{}">{}</a>', url, label(related))
 
     return display
 
@@ -104,9 +158,53 @@ def user_column(field: str, description: Any) -> DisplayMethod:
     def display(self: Any, obj: Any) -> Any:
         user = _related(obj, field)
         if user is None:
-            return None
+            return EMPTY
         url = admin_url(user)
         return user_label(user) if url is None else format_html('<a href="{}">{}</a>', url, user_label(user))
+
+    return display
+
+
+def shorten(smartpay_id: str, keep: int = 6) -> str:
+    """``2IRRwu…``: the first characters of the random part (the list says what kind it is)."""
+    _head, _sep, tail = str(smartpay_id).rpartition("_")
+    if len(tail) <= keep + 1:
+        return str(smartpay_id)
+    return f"{tail[:keep]}…"
+
+
+def short_id(description: Any) -> DisplayMethod:
+    """A display method showing the Smartpay id shortened (the whole id on hover, and searchable)."""
+
+    @admin.display(description=description, ordering="smartpay_id")
+    def display(self: Any, obj: Any) -> SafeString:
+        return format_html(
+            '<span class="smartpay-id" title="{}">{}</span>', obj.smartpay_id, shorten(obj.smartpay_id)
+        )
+
+    return display
+
+
+def _follow(obj: Any, path: str) -> Any:
+    for name in path.split("__"):
+        obj = _related(obj, name) if obj is not None else None
+    return obj
+
+
+def customer(path: str, description: Any) -> DisplayMethod:
+    """A narrow column naming the user reached through ``path`` by login name (e-mail on hover)."""
+
+    @admin.display(description=description, ordering=f"{path}__{user_order_field()}")
+    def display(self: Any, obj: Any) -> Any:
+        user = _follow(obj, path)
+        if user is None:
+            return EMPTY
+        name = str(user.get_username())
+        label = user_label(user)
+        url = admin_url(user)
+        if url is None:
+            return format_html('<span title="{}">{}</span>', label, name)
+        return format_html('<a href="{}" title="{}">{}</a>', url, label, name)
 
     return display
 

@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import admin
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .. import charging, services
-from ..models import ChargeSchedule, CheckoutSession, Order, Token, TokenCharge
+from ..models import ChargeSchedule, CheckoutSession, Order, Token, TokenCharge, TokenStatus
 from .base import SmartpayObjectAdmin, sync_from_smartpay
 from .confirm import STATUS_COLUMN, ActionSpec, confirmed_action, permission_check
-from .display import related_links, user_column
+from .display import customer, moment, related_links, short_id
 from .forms import DeleteTokenForm
 
 
@@ -38,6 +38,17 @@ def _resume_paused(token: Token, data: dict[str, Any], idempotency_key: str) -> 
     return _("%(count)d schedule(s) resumed.") % {"count": len(resumed)}
 
 
+def _unless(status: str, reason: Any) -> Any:
+    def refuse(token: Token) -> Any:
+        return None if token.status == status else reason % {"status": token.get_status_display() or "—"}
+
+    return refuse
+
+
+def _deleted(token: Token) -> Any:
+    return _("It is already deleted.") if token.status == TokenStatus.DELETED else None
+
+
 _COLUMNS = (STATUS_COLUMN, (gettext_lazy("reference"), lambda token: token.reference))
 
 disable_tokens = confirmed_action(
@@ -47,7 +58,13 @@ disable_tokens = confirmed_action(
         permission="manage_token",
         run=_disable,
         title=gettext_lazy("Disable tokens"),
-        button=gettext_lazy("Disable"),
+        label=gettext_lazy("Disable…"),
+        danger=True,
+        button=ngettext_lazy("Yes, disable %(count)d token", "Yes, disable %(count)d tokens", "count"),
+        refuse=_unless(
+            TokenStatus.ACTIVE,
+            gettext_lazy("Its status is “%(status)s”: only an active token can be disabled."),
+        ),
         warning=gettext_lazy("A disabled token cannot be charged until it is enabled again."),
         columns=_COLUMNS,
     )
@@ -60,7 +77,12 @@ enable_tokens = confirmed_action(
         permission="manage_token",
         run=_enable,
         title=gettext_lazy("Enable tokens"),
-        button=gettext_lazy("Enable"),
+        label=gettext_lazy("Enable…"),
+        button=ngettext_lazy("Yes, enable %(count)d token", "Yes, enable %(count)d tokens", "count"),
+        refuse=_unless(
+            TokenStatus.DISABLED,
+            gettext_lazy("Its status is “%(status)s”: only a disabled token can be enabled."),
+        ),
         warning=gettext_lazy(
             "An enabled token can be charged again. The schedules it paused stay paused: resume them "
             "with “Resume the schedules these tokens paused”."
@@ -77,7 +99,12 @@ delete_tokens = confirmed_action(
         run=_delete,
         form_class=DeleteTokenForm,
         title=gettext_lazy("Delete tokens"),
-        button=gettext_lazy("Delete for good"),
+        label=gettext_lazy("Delete at Smartpay…"),
+        danger=True,
+        button=ngettext_lazy(
+            "Yes, delete %(count)d token for good", "Yes, delete %(count)d tokens for good", "count"
+        ),
+        refuse=_deleted,
         warning=gettext_lazy(
             "Deleting a token is final: it can never be charged, enabled or restored, and the shopper "
             "has to go through a new token checkout. The local row stays, with the status “deleted”."
@@ -94,7 +121,12 @@ resume_token_schedules = confirmed_action(
         permission="manage_token",
         run=_resume_paused,
         title=gettext_lazy("Resume the schedules these tokens paused"),
-        button=gettext_lazy("Resume the schedules"),
+        label=gettext_lazy("Resume paused schedules…"),
+        button=ngettext_lazy(
+            "Yes, resume the schedules of %(count)d token",
+            "Yes, resume the schedules of %(count)d tokens",
+            "count",
+        ),
         warning=gettext_lazy(
             "Enabling a token does not resume the schedules it paused. Each schedule paused because of "
             "the token is resumed: an unpaid period is charged at once, otherwise from the next period."
@@ -106,16 +138,18 @@ resume_token_schedules = confirmed_action(
 
 @admin.register(Token)
 class TokenAdmin(SmartpayObjectAdmin):
-    list_display = ("smartpay_id", "status", "reference", "user_link", "test", "smartpay_created")
+    list_display = ("id_display", "customer", "status", "reference", "test", "created_at")
     list_filter = ("status", *SmartpayObjectAdmin.list_filter)
     list_select_related = ("user",)
     search_fields = ("smartpay_id", "reference")
     user_paths = ("user",)
     actions = [disable_tokens, enable_tokens, resume_token_schedules, delete_tokens, sync_from_smartpay]
-    display_overrides = {"user": "user_link"}
+    display_overrides = {"user": "customer"}
     extra_fields = ("related", *SmartpayObjectAdmin.extra_fields)
 
-    user_link = user_column("user", gettext_lazy("user"))
+    id_display = short_id(gettext_lazy("Smartpay ID"))
+    created_at = moment("smartpay_created", gettext_lazy("created"))
+    customer = customer("user", gettext_lazy("customer"))
     has_manage_token_permission = permission_check("manage_token")
 
     @admin.display(description=gettext_lazy("related objects"))

@@ -29,6 +29,13 @@ def user_field_names() -> list[str]:
     return names
 
 
+def user_order_field() -> str:
+    """What a customer column sorts by: the login name when it is a real column, else the key."""
+    names = user_field_names()
+    model: Any = get_user_model()
+    return model.USERNAME_FIELD if model.USERNAME_FIELD in names else "pk"
+
+
 def user_search_fields(*paths: str) -> list[str]:
     """Search fields for the users reached through ``paths`` (``"user"``, ``"order__user"``)."""
     return [f"{path}__{name}" for path in paths for name in user_field_names()]

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from ..client import constants
 from ..models import WebhookEndpoint, WebhookEvent
@@ -51,7 +51,8 @@ reprocess_events = confirmed_action(
         permission="reprocess",
         run=_reprocess,
         title=gettext_lazy("Reprocess webhook events"),
-        button=gettext_lazy("Reprocess"),
+        label=gettext_lazy("Reprocess…"),
+        button=ngettext_lazy("Yes, reprocess %(count)d event", "Yes, reprocess %(count)d events", "count"),
         warning=gettext_lazy(
             "Each event is applied again from its stored body, even if it was processed before. "
             "Nothing is sent to Smartpay; objects never move back to an older state."

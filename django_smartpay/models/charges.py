@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ..client.validation import MAX_IDEMPOTENCY_KEY_LENGTH, MAX_REFERENCE_LENGTH
 from .base import CURRENCY_MAX_LENGTH, smartpay_link
+from .money import format_amount
 
 #: Longest IANA time zone name a schedule keeps (the longest today is 32 characters).
 TIME_ZONE_MAX_LENGTH = 64
@@ -186,7 +188,24 @@ class ChargeSchedule(ChargePayload):
         ]
 
     def __str__(self) -> str:
-        return f"{self.token_id} {self.amount} {self.currency} {self.get_interval_display()}"
+        """``¥1,980 monthly · paytok_…``: the amount as everywhere else, how often, and the token."""
+        return gettext("%(amount)s %(every)s · %(token)s") % {
+            "amount": format_amount(self.amount, self.currency),
+            "every": self.every,
+            "token": self.token_id,
+        }
+
+    @property
+    def every(self) -> str:
+        """How often it charges, in words: ``monthly``, ``every 2 weeks``, ``every 10 days``."""
+        count = self.interval_count or 1
+        if count == 1 and self.interval != ScheduleInterval.EVERY_N_DAYS:
+            return str(self.get_interval_display())
+        if self.interval == ScheduleInterval.WEEKLY:
+            return ngettext("every %(count)d week", "every %(count)d weeks", count) % {"count": count}
+        if self.interval == ScheduleInterval.MONTHLY:
+            return ngettext("every %(count)d month", "every %(count)d months", count) % {"count": count}
+        return ngettext("every %(count)d day", "every %(count)d days", count) % {"count": count}
 
 
 class TokenCharge(ChargePayload):

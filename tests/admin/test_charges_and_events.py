@@ -79,12 +79,14 @@ def test_sync_fetches_the_order_a_charge_made(shop, staff, smartpay_client):
     charging.run_charge(sent.pk)
     sent.refresh_from_db()
     smartpay_client.cancel_order(sent.order_id)  # at Smartpay only
-    response = Admin(staff(), "tokencharge", "sync_from_smartpay").run(pending, sent)
-    refused, synced = messages_of(response)
-    assert (
-        refused
-        == f"{who(pending)}: not done (nothing was sent to Smartpay): No Smartpay object is linked to this row yet."
+    admin = Admin(staff(), "tokencharge", "sync_from_smartpay")
+    page = admin.select(pending, sent)
+    [left_out] = page.context["left_out"]
+    assert (left_out["object"], left_out["reason"]) == (
+        pending,
+        "No Smartpay object is linked to this row yet.",
     )
+    (synced,) = messages_of(admin.submit(page))
     assert synced == f"{who(sent)}: Synced {sent.order_id} from Smartpay (status: canceled)."
     assert sent.order.status == "canceled"
 
@@ -95,11 +97,13 @@ def test_cancel_charge_only_before_it_is_sent(shop, staff):
     sent = charging.charge_token(token, 2000, **CHARGE)
     charging.run_charge(sent.pk)
     admin = Admin(staff("smartpay.change_tokencharge"), "tokencharge", "cancel_charges")
-    response = admin.run(pending, sent)
-    canceled, refused = messages_of(response)
+    page = admin.select(pending, sent)
+    [left_out] = page.context["left_out"]
+    assert left_out["object"] == sent
+    assert "Only a pending charge that was never sent can be canceled" in left_out["reason"]
+    assert page.context["button"] == "Yes, cancel 1 charge"
+    (canceled,) = messages_of(admin.submit(page))
     assert canceled == f"{who(pending)}: Charge is now canceled."
-    assert refused.startswith(f"{who(sent)}: not done (nothing was sent to Smartpay): Charge ")
-    assert "cannot be canceled" in refused
 
 
 # --- charge schedules ---------------------------------------------------------------------------
@@ -116,8 +120,10 @@ def test_pause_and_resume_a_schedule(shop, staff, simulator):
     assert messages_of(response) == [f"{who(schedule)}: Schedule is now paused."]
     schedule.refresh_from_db()
     assert schedule.status == ChargeScheduleStatus.PAUSED
-    response = Admin(client, "chargeschedule", "pause_schedules").run(schedule)
-    assert "Only an active schedule can be paused" in messages_of(response)[0]
+    page = Admin(client, "chargeschedule", "pause_schedules").select(schedule)
+    assert "Only an active schedule can be paused" in page.context["left_out"][0]["reason"]
+    assert page.context["button"] is None  # nothing to confirm
+    assert 'id="smartpay-confirm-form"' not in page.content.decode()
     response = Admin(client, "chargeschedule", "resume_schedules").run(schedule)
     assert messages_of(response)[0].startswith(f"{who(schedule)}: Schedule is now active; next charge ")
     schedule.refresh_from_db()

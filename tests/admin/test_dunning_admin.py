@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from django_smartpay import charging, services
@@ -91,3 +92,11 @@ def test_resume_the_schedules_a_reenabled_token_paused(shop, staff, django_captu
     assert messages_of(response) == [f"{who(token)}: 1 schedule(s) resumed."]
     schedule.refresh_from_db()
     assert schedule.status == ChargeScheduleStatus.ACTIVE
+
+
+def test_the_schedule_page_shows_the_dunning_state_in_words(past_due, staff):
+    page = staff().get(reverse("admin:smartpay_chargeschedule_change", args=[past_due.pk])).content.decode()
+    dunning = page.split("Dunning</h2>")[1].split("</fieldset>")[0]
+    assert "1 failed attempt(s)" in dunning and "next retry" in dunning
+    assert "+00:00" not in dunning and ">None<" not in page
+    assert "Monthly matcha box" in page and "¥3,000" in page  # the items, as a table

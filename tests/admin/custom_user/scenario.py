@@ -71,11 +71,21 @@ def main() -> None:
             [str(row) for row in response.context["cl"].result_list] if response.status_code == 200 else []
         )
         unfiltered = client.get(reverse(f"admin:smartpay_{name}_changelist"))
+        # Sorted by the customer column (the second one): by the login name of a model without email.
+        by_customer = client.get(reverse(f"admin:smartpay_{name}_changelist"), {"o": "2"})
+        sorted_rows = (
+            [str(row) for row in by_customer.context["cl"].result_list]
+            if by_customer.status_code == 200
+            else []
+        )
         report["changelists"][name] = {  # type: ignore[index]
             "status": response.status_code,
             "listed": listed,
             "unfiltered_status": unfiltered.status_code,
-            "shows_other_user": '<td class="field-user_link">taro</td>' in unfiltered.content.decode(),
+            "sorted_status": by_customer.status_code,
+            "sorted": sorted_rows,
+            "shows_other_user": '<td class="field-customer"><span title="taro">taro</span></td>'
+            in unfiltered.content.decode(),
         }
     print(json.dumps(report, sort_keys=True))
 
