@@ -17,7 +17,7 @@ from ..client import validation as v
 from ..client.constants import MAX_AMOUNT
 from ..exceptions import SmartpayValidationError
 from ..models import CaptureMethod, Token, TokenCharge, TokenChargeStatus, TokenStatus
-from .dispatch import enqueue_on_commit
+from .dispatch import enqueue_on_commit, require_publisher
 
 logger = logging.getLogger("django_smartpay.charging")
 
@@ -53,7 +53,10 @@ def chargeable_token(token: Token | str) -> Token:
     """The local token row, if it can be charged with the configured secret key.
 
     An id without a local row is fetched from Smartpay and synced first (a GET).
+    Raises ``ImproperlyConfigured`` first, before that or any other write, when charges
+    could not be sent (no Celery and no publisher: :func:`.dispatch.require_publisher`).
     """
+    require_publisher()
     if isinstance(token, Token):
         row = token
     elif isinstance(token, str):

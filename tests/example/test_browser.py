@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.browser import chromium_executable
+
 from .conftest import ROOT, DemoShop
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = chromium_executable()  # $SMARTPAY_CHROMIUM or /usr/bin/chromium
 SCREENSHOTS = ROOT / "test-results" / "example"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

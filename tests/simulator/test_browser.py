@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.browser import chromium_executable
+
 from .conftest import REPO_ROOT, SECRET_KEY, ServerProcess
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = chromium_executable()  # $SMARTPAY_CHROMIUM or /usr/bin/chromium
 KEY = {"Authorization": f"Basic {SECRET_KEY}"}  # the key the server process registers
 
 

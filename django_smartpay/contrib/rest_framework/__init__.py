@@ -1,6 +1,8 @@
 """Django REST framework endpoints for the signed-in user's Smartpay objects.
 
-Install with the ``drf`` extra (``djangorestframework`` and ``drf-spectacular``)
+Install with the ``drf`` extra (``djangorestframework`` and ``drf-spectacular``;
+without them, importing this package raises
+:class:`~django.core.exceptions.ImproperlyConfigured` naming the ``pip install`` to run)
 and include the URLs::
 
     path("api/smartpay/", include("django_smartpay.contrib.rest_framework.urls"))
@@ -35,3 +37,7 @@ To change what a user may do (a fixed plan price instead of the amount in the
 request, other permissions), subclass the view sets in :mod:`.views` and route
 your subclasses with your own router.
 """
+
+from django_smartpay import extras
+
+extras.require("drf", "django_smartpay.contrib.rest_framework")
