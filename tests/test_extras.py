@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from django.urls import include, path
 
 from django_smartpay import extras
 
@@ -34,7 +35,8 @@ settings.configure(
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django_smartpay"],
     DATABASES={{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {database!r}}}}},
     SMARTPAY={smartpay!r},
-    ROOT_URLCONF="django_smartpay.urls",
+    ROOT_URLCONF="tests.test_extras",
+    ALLOWED_HOSTS=["testserver"],
     USE_TZ=True,
 )
 django.setup()
@@ -154,6 +156,38 @@ def test_async_webhooks_without_celery_is_an_error_check(tmp_path):
     assert 'pip install "django-smartpay[celery]"' in found[0][2]
 
 
+WEBHOOK = """
+from django.test import Client
+from django_smartpay import conf
+from django_smartpay.models import Order, WebhookEvent
+from django_smartpay.simulator import Simulator
+from django_smartpay.testing.webhooks import send_webhook
+from tests.shopping import Api
+
+sim = Simulator(keys=[{key!r}])
+settings.SMARTPAY = {{**settings.SMARTPAY, "API_BASE": sim.api_base, "MAX_RETRIES": 0}}
+with conf.use_http_session(sim.session()):
+    order = Api(conf.get_client(), sim).order()  # authorized at Smartpay
+response = send_webhook(Client(raise_request_exception=False), order, "order.authorized", secret={secret!r})
+print(json.dumps({{"status": response.status_code, "rows": [WebhookEvent.objects.count(), Order.objects.count()]}}))
+"""
+
+
+def test_a_signed_webhook_in_async_mode_without_celery_stores_nothing(tmp_path):
+    """The configuration E013 refuses: should it run anyway (no checks under a WSGI server), the
+    delivery fails before the event is stored, so Smartpay delivers it again once Celery is there."""
+    secret = "gybcsjixKyBW2d4z6iNPlaYzHUMtawnodwZt3W0q"
+    outcome = run_without(
+        ["celery"],
+        WEBHOOK.format(key=KEY, secret=secret),
+        tmp_path,
+        PROCESS_WEBHOOKS="async",
+        WEBHOOK_SECRETS=[secret],
+    )
+    assert outcome["status"] == 500
+    assert outcome["rows"] == [0, 0]
+
+
 def test_every_extra_of_the_distribution_is_known_here():
     """The extras named in messages are the ones pyproject.toml publishes, with the same packages."""
     import tomllib
@@ -171,3 +205,7 @@ def test_installed_extras_are_not_required():
     for extra in extras.EXTRAS:
         assert extras.missing(extra) == []
         extras.require(extra, "the test suite")  # no exception
+
+
+#: The project of the scenarios routes the webhook view where the README says.
+urlpatterns = [path("smartpay/", include("django_smartpay.urls"))]

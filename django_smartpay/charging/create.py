@@ -171,7 +171,10 @@ def charge_token(
     any row is written or any request is sent — for a non-positive amount, a
     currency other than JPY, a token that is not active, a token of the other
     mode (test/live) than the secret key, a reference or key already used by
-    another charge, or a payload Smartpay would refuse.
+    another charge, or a payload Smartpay would refuse; and
+    :class:`~django.core.exceptions.ImproperlyConfigured`, before anything else, when
+    nothing could send the charge (the ``celery`` extra is not installed and no
+    publisher is set with :func:`.dispatch.use_publisher`).
     """
     row = chargeable_token(token)
     if reference is not None:
