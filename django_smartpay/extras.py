@@ -34,21 +34,26 @@ def install_command(extra: str) -> str:
     return f'pip install "django-smartpay[{extra}]"'
 
 
-def missing(extra: str) -> list[str]:
-    """The distributions of ``extra`` that cannot be imported here (none: the extra is installed)."""
-    return [DISTRIBUTIONS[module] for module in EXTRAS[extra] if not _importable(module)]
+def missing(extra: str, modules: tuple[str, ...] | None = None) -> list[str]:
+    """The distributions of ``extra`` that cannot be imported here (none: the extra is installed).
+
+    ``modules`` limits the question to some of the extra's modules.
+    """
+    wanted = EXTRAS[extra] if modules is None else modules
+    return [DISTRIBUTIONS[module] for module in wanted if not _importable(module)]
 
 
 def installed(extra: str) -> bool:
     return not missing(extra)
 
 
-def require(extra: str, feature: str) -> None:
-    """Raise :class:`ImproperlyConfigured` unless every distribution of ``extra`` is installed.
+def require(extra: str, feature: str, *, modules: tuple[str, ...] | None = None) -> None:
+    """Raise :class:`ImproperlyConfigured` unless the distributions of ``extra`` are installed.
 
-    ``feature`` says what needs it, e.g. ``"django_smartpay.tasks"``.
+    ``feature`` says what needs it, e.g. ``"django_smartpay.tasks"``; ``modules`` names
+    the ones it cannot work without, when that is not all of them.
     """
-    absent = missing(extra)
+    absent = missing(extra, modules)
     if absent:
         raise ImproperlyConfigured(
             f"{feature} needs the {extra!r} extra of django-smartpay, and {', '.join(absent)} "

@@ -85,7 +85,7 @@ else:
         ("django_smartpay.tasks", ["celery"], "celery", "celery"),
         ("django_smartpay.tasks.charges", ["celery"], "celery", "celery"),
         ("django_smartpay.contrib.rest_framework", ["rest_framework"], "drf", "djangorestframework"),
-        ("django_smartpay.contrib.rest_framework.urls", ["drf_spectacular"], "drf", "drf-spectacular"),
+        ("django_smartpay.contrib.rest_framework.urls", ["rest_framework"], "drf", "djangorestframework"),
         ("django_smartpay.testing", ["factory"], "testing", "factory-boy"),
         ("django_smartpay.testing.pytest_plugin", ["pytest_django"], "testing", "pytest-django"),
     ],
@@ -199,6 +199,14 @@ def test_every_extra_of_the_distribution_is_known_here():
     for extra, lines in published.items():
         names = {Requirement(line).name.lower() for line in lines}
         assert names == {extras.DISTRIBUTIONS[module].lower() for module in extras.EXTRAS[extra]}
+
+
+def test_drf_spectacular_alone_missing_is_not_an_error(tmp_path):
+    """It only adds the schema endpoint (tests/contrib/rest_framework/test_optional.py)."""
+    outcome = run_without(
+        ["drf_spectacular"], IMPORT_ERROR.format(module="django_smartpay.contrib.rest_framework"), tmp_path
+    )
+    assert outcome == {"raised": None}
 
 
 def test_installed_extras_are_not_required():

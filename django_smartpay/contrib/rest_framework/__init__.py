@@ -1,9 +1,9 @@
 """Django REST framework endpoints for the signed-in user's Smartpay objects.
 
 Install with the ``drf`` extra (``djangorestframework`` and ``drf-spectacular``;
-without them, importing this package raises
-:class:`~django.core.exceptions.ImproperlyConfigured` naming the ``pip install`` to run)
-and include the URLs::
+without REST framework, importing this package raises
+:class:`~django.core.exceptions.ImproperlyConfigured` naming the ``pip install`` to run;
+without drf-spectacular, everything but ``schema/`` works) and include the URLs::
 
     path("api/smartpay/", include("django_smartpay.contrib.rest_framework.urls"))
 
@@ -40,4 +40,5 @@ your subclasses with your own router.
 
 from django_smartpay import extras
 
-extras.require("drf", "django_smartpay.contrib.rest_framework")
+# drf-spectacular only adds the schema endpoint (.schema): the rest works without it.
+extras.require("drf", "django_smartpay.contrib.rest_framework", modules=("rest_framework",))
