@@ -25,6 +25,9 @@ TAG = "smartpay"
 
 def register_checks() -> None:
     register(check_settings, TAG)
+    # Only Tags.database, like W050: Django 6 runs a database check that carries a tag asked
+    # for (check --tag smartpay) against every database; these run with --database and migrate.
+    register(check_webhook_secrets, Tags.database)
 
 
 def _warning(number: int, msg: str, hint: str | None = None) -> Warning:
@@ -48,15 +51,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     options = {**conf.DEFAULTS, **config}
     if conf.key_mode(options["SECRET_KEY"], SECRET_KEY_PATTERN) == "live" and settings.DEBUG:
         messages.append(_warning(1, "A live Smartpay secret key is configured while DEBUG is True."))
-    if options["WEBHOOK_SECRETS"] in ([], (), {}) and _webhook_routed():
-        messages.append(
-            _warning(
-                2,
-                'The smartpay:webhook URL is routed but SMARTPAY["WEBHOOK_SECRETS"] is empty.',
-                "Ignore this if every endpoint was registered through django_smartpay: their secrets are "
-                "stored on WebhookEndpoint rows, which checks cannot see because they make no database query.",
-            )
-        )
     misspelt = sorted(filter(None, map(_known_name, config)))
     messages += [
         Error(
@@ -89,6 +83,55 @@ def _webhook_routed() -> bool:
     except (NoReverseMatch, ImproperlyConfigured):
         return False
     return True
+
+
+def _key_mode() -> str | None:
+    config = getattr(settings, "SMARTPAY", None)
+    return conf.key_mode(config.get("SECRET_KEY"), SECRET_KEY_PATTERN) if isinstance(config, dict) else None
+
+
+def check_webhook_secrets(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W002: the webhook URL is routed but no signing secret could verify a delivery.
+
+    The README's set-up registers endpoints with ``smartpay_webhooks register``, which
+    keeps each signing secret on its ``WebhookEndpoint`` row, and leaves
+    ``WEBHOOK_SECRETS`` empty: so the check looks at the rows, which makes it a
+    ``database`` check (``check --database default``, ``migrate``; not ``check --tag
+    smartpay``, which makes no query).  It warns only when
+    ``WEBHOOK_SECRETS`` is empty and no active endpoint of the secret key's mode with a
+    secret is stored in any of the migrated databases named.
+    """
+    config = getattr(settings, "SMARTPAY", None)
+    key_mode = _key_mode()
+    if not databases or key_mode is None or not isinstance(config, dict):
+        return []
+    if (
+        config.get("WEBHOOK_SECRETS", conf.DEFAULTS["WEBHOOK_SECRETS"]) not in ([], (), {})
+        or not _webhook_routed()
+    ):
+        return []
+    model = apps.get_model("smartpay", "WebhookEndpoint")
+    migrated = [
+        alias for alias in databases if model._meta.db_table in connections[alias].introspection.table_names()
+    ]
+    if not migrated:
+        return []  # not migrated yet: migrate runs the database checks first
+    for alias in migrated:
+        rows = model._default_manager.using(alias).filter(active=True, test=key_mode == "test")
+        if rows.exclude(signing_secret="").exists():
+            return []
+    return [
+        _warning(
+            2,
+            'The smartpay:webhook URL is routed but no signing secret is configured: SMARTPAY["WEBHOOK_SECRETS"] '
+            "is empty and no active webhook endpoint with a secret is stored, so every delivery would be refused.",
+            "Register the endpoint: manage.py smartpay_webhooks register https://<your host>/<path>/webhook/ "
+            "(its secret is stored on its row), or put the secret of an endpoint made in the dashboard in "
+            'SMARTPAY["WEBHOOK_SECRETS"].',
+        )
+    ]
 
 
 @register(Tags.database)

@@ -247,7 +247,7 @@ def _process_webhooks(value: object, config: Mapping[str, Any]) -> Problem | Non
             13,
             name,
             f'{_key(name)} is "async" but Celery is not installed.',
-            'Install celery, or use "sync".',
+            'Run: pip install "django-smartpay[celery]" (and start Celery workers), or use "sync".',
         )
     return None
 

@@ -4,6 +4,10 @@ Integration tests are marked ``postgres`` or ``redis``.  They run when the match
 environment variable points at a real service (``DATABASE_URL``, ``CELERY_BROKER_URL``)
 and are deselected — with a line in the report header saying so — when it does not.
 Under ``CI=true`` a missing service is an error, never a silent skip.
+
+Browser tests are marked ``browser`` and need chromium (:mod:`tests.browser`).  Without
+it they are skipped, and the report header and each skip reason say how to enable them;
+under ``CI=true`` a missing chromium is an error too.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser import HOW_TO_ENABLE, chromium_available, chromium_executable
 from tests.celery_app import app as celery_app
 from tests.shopping import Api
 
@@ -37,11 +42,22 @@ def pytest_report_header(config):
     for marker, (variable, _schemes) in INTEGRATION.items():
         state = "on" if _available(marker) else f"off (set {variable} to run them)"
         lines.append(f"django_smartpay integration tests '{marker}': {state}")
+    if chromium_available():
+        lines.append(f"django_smartpay browser tests: on ({chromium_executable()})")
+    else:
+        lines.append(
+            f"django_smartpay browser tests: SKIPPED, {chromium_executable()} not found ({HOW_TO_ENABLE})"
+        )
     return lines
 
 
 @pytest.hookimpl(trylast=True)  # after ``-m`` has deselected what the caller excluded
 def pytest_collection_modifyitems(config, items):
+    _deselect_integration_tests(config, items)
+    _skip_browser_tests(items)
+
+
+def _deselect_integration_tests(config, items) -> None:
     missing = [marker for marker in INTEGRATION if not _available(marker)]
     if not missing:
         return
@@ -52,6 +68,18 @@ def pytest_collection_modifyitems(config, items):
     if wanted:
         config.hook.pytest_deselected(items=wanted)
         items[:] = [item for item in items if item not in wanted]
+
+
+def _skip_browser_tests(items) -> None:
+    """Without chromium, browser tests are skipped with the reason (an error under ``CI=true``)."""
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if not browser or chromium_available():
+        return
+    reason = f"browser test not run: {chromium_executable()} not found ({HOW_TO_ENABLE})"
+    if _in_ci():
+        raise pytest.UsageError(f"CI=true but chromium is missing: {reason}")
+    for item in browser:
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 # --- Smartpay fixtures (simulator, client) ---------------------------------------------------

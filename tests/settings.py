@@ -119,7 +119,3 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # What django_smartpay's token charge tasks expect of a worker (checks smartpay.W101/W102).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-
-# The suite routes the webhook view and keeps its signing secrets on WebhookEndpoint rows
-# (registered through the services), which the system check cannot see; see smartpay.W002.
-SILENCED_SYSTEM_CHECKS = ["smartpay.W002"]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import django_smartpay
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "django_smartpay"
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 # The 36 operations of the seed API reference (its Express middleware is our webhook
 # view) and the two aliases the issue asks for.
@@ -86,14 +90,67 @@ def test_client_and_simulator_import_without_django_loaded():
 
 def test_py_typed_is_shipped():
     assert (PACKAGE / "py.typed").exists()
-    assert "py.typed" in (ROOT / "setup.cfg").read_text()
+    assert "py.typed" in PYPROJECT["tool"]["setuptools"]["package-data"]["django_smartpay"]
+
+
+def _readme_commands() -> list[str]:
+    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+    return [line.strip() for line in readme.splitlines() if line.strip().startswith("python3 -m venv ")]
 
 
 def test_readme_carries_the_two_commands_that_ci_runs():
-    readme = (ROOT / "README.rst").read_text()
-    assert "example_project/manage.py demo" in readme
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert "README.rst" in ci and "-m pytest$" in ci
+    """Both install the dev dependency group with a pip that knows groups (a new venv's may not)."""
+    demo, tests = _readme_commands()
+    assert demo.endswith("example_project/manage.py demo") and tests.endswith("-m pytest")
+    for command in (demo, tests):
+        assert '-m pip install -U "pip>=25.1" && ' in command
+        assert "-m pip install -e . --group dev && " in command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    pattern = re.search(r"grep -E '([^']+)' README.rst", ci).group(1)
+    assert [line for line in _readme_commands() if re.search(pattern, "    " + line)] == [tests]
+
+
+def test_metadata_tells_the_truth():
+    """PEP 621 metadata with a PEP 639 licence; development tools are PEP 735 groups, not an extra."""
+    project = PYPROJECT["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert not [c for c in project["classifiers"] if c.startswith("License ::")]  # superseded by PEP 639
+    assert project["dynamic"] == ["version"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "django_smartpay.__version__"}
+    assert {"Homepage", "Documentation", "Source", "Issues", "Changelog"} <= set(project["urls"])
+    assert project["authors"]
+    assert set(project["optional-dependencies"]) == {"celery", "drf", "testing"}
+    assert any(r.startswith("setuptools>=77") for r in PYPROJECT["build-system"]["requires"])
+    assert not (ROOT / "setup.cfg").exists() and not (ROOT / "setup.py").exists()
+
+    groups = PYPROJECT["dependency-groups"]
+    assert {"include-group": "docs"} in groups["dev"]
+    assert {"sphinx>=8", "furo"} <= set(groups["docs"])
+    dev = {_name(line) for line in groups["dev"] if isinstance(line, str)}
+    # What the suite, the example project, lint, mypy and CI's build step import.
+    assert {
+        "celery",
+        "djangorestframework",
+        "drf-spectacular",
+        "drf-spectacular-sidecar",
+        "factory-boy",
+    } <= dev
+    assert {"pytest", "pytest-django", "playwright", "packaging", "build", "twine", "mypy", "ruff"} <= dev
+    assert "setuptools" not in dev  # nothing in the suite needs it any more
+
+
+def _name(requirement: str) -> str:
+    from packaging.requirements import Requirement
+
+    return Requirement(requirement).name.lower()
+
+
+def test_sdist_holds_the_package_and_no_tests():
+    """setuptools adds tests/test*.py to an sdist by default; they cannot run outside the repository."""
+    manifest = (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
+    assert "prune tests" in manifest
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "twine check --strict" in ci and "-m build" in ci and "would be ignored" in ci
 
 
 def test_example_project_demo_sets_up_and_reaches_the_simulator(tmp_path):
@@ -126,23 +183,17 @@ def _free_port() -> int:
 
 def test_every_subpackage_and_data_file_is_in_the_distribution():
     """The official SDK's wheel omits a subpackage; ours must ship every one, and its data."""
-    import configparser
-    import fnmatch
-
-    from setuptools import find_packages
-
-    config = configparser.ConfigParser()
-    config.read(ROOT / "setup.cfg")
-    include = config["options.packages.find"]["include"].split()
-    shipped = set(find_packages(str(ROOT), include=include))
-    on_disk = {
+    include = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
+    with_code = {
         ".".join(path.parent.relative_to(ROOT).parts)
         for path in PACKAGE.rglob("*.py")
         if "__pycache__" not in path.parts
     }
-    assert on_disk - shipped == set(), "directories with Python code but no __init__.py, or not found"
+    packages = {name for name in with_code if (ROOT / name.replace(".", "/") / "__init__.py").exists()}
+    assert with_code - packages == set(), "directories with Python code but no __init__.py"
+    assert [name for name in packages if not any(fnmatch.fnmatch(name, p) for p in include)] == []
 
-    patterns = config["options.package_data"]["django_smartpay"].split()
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["django_smartpay"]
     data_files = [
         path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*")
@@ -153,24 +204,15 @@ def test_every_subpackage_and_data_file_is_in_the_distribution():
     assert unshipped == []
 
 
-def _setup_cfg():
-    import configparser
-
-    config = configparser.ConfigParser()
-    config.read(ROOT / "setup.cfg")
-    return config
-
-
 def _declared_requirements():
-    """Runtime requirements of setup.cfg: install_requires and every published extra but ``dev``."""
+    """Runtime requirements of pyproject.toml: the dependencies and every published extra."""
     from packaging.requirements import Requirement
 
-    config = _setup_cfg()
-    lines = config["options"]["install_requires"].split("\n")
-    for extra, text in config["options.extras_require"].items():
-        if extra != "dev":
-            lines += text.split("\n")
-    return [Requirement(line) for line in lines if line.strip() and not line.strip().startswith("#")]
+    project = PYPROJECT["project"]
+    lines = list(project["dependencies"])
+    for requirements in project["optional-dependencies"].values():
+        lines += requirements
+    return [Requirement(line) for line in lines]
 
 
 def _pins(path: Path) -> dict:
@@ -187,7 +229,7 @@ def _pins(path: Path) -> dict:
 
 
 def test_the_lowest_dependencies_env_pins_every_declared_lower_bound():
-    """``tox -e lowest`` and CI test exactly the lower bounds setup.cfg promises."""
+    """``tox -e lowest`` and CI test exactly the lower bounds pyproject.toml promises."""
     from packaging.utils import canonicalize_name
     from packaging.version import Version
 
@@ -203,8 +245,6 @@ def test_the_lowest_dependencies_env_pins_every_declared_lower_bound():
 
 
 def test_ci_tests_the_newest_django_the_package_admits():
-    import re
-
     from packaging.version import Version
 
     ci = (ROOT / ".ci" / "run").read_text()
@@ -214,6 +254,6 @@ def test_ci_tests_the_newest_django_the_package_admits():
     assert newest.major >= 6
     # The next minor release is outside the bound until it has been tested.
     assert Version(f"{newest.major}.{newest.minor + 1}") not in django.specifier
-    classifiers = _setup_cfg()["metadata"]["classifiers"]
+    classifiers = PYPROJECT["project"]["classifiers"]
     assert f"Framework :: Django :: {newest.major}.{newest.minor}" in classifiers
     assert f"django{newest.major}{newest.minor}" in (ROOT / "tox.ini").read_text()

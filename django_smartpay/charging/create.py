@@ -17,7 +17,7 @@ from ..client import validation as v
 from ..client.constants import MAX_AMOUNT
 from ..exceptions import SmartpayValidationError
 from ..models import CaptureMethod, Token, TokenCharge, TokenChargeStatus, TokenStatus
-from .dispatch import enqueue_on_commit
+from .dispatch import enqueue_on_commit, require_publisher
 
 logger = logging.getLogger("django_smartpay.charging")
 
@@ -58,7 +58,10 @@ def chargeable_token(token: Token | str) -> Token:
     """The local token row, if it can be charged with the configured secret key.
 
     An id without a local row is fetched from Smartpay and synced first (a GET).
+    Raises ``ImproperlyConfigured`` first, before that or any other write, when charges
+    could not be sent (no Celery and no publisher: :func:`.dispatch.require_publisher`).
     """
+    require_publisher()
     if isinstance(token, Token):
         row = token
     elif isinstance(token, str):
@@ -180,7 +183,10 @@ def charge_token(
     any row is written or any request is sent — for a non-positive amount, a
     currency other than JPY, a token that is not active, a token of the other
     mode (test/live) than the secret key, a reference or key already used by
-    another charge, or a payload Smartpay would refuse.
+    another charge, or a payload Smartpay would refuse; and
+    :class:`~django.core.exceptions.ImproperlyConfigured`, before anything else, when
+    nothing could send the charge (the ``celery`` extra is not installed and no
+    publisher is set with :func:`.dispatch.use_publisher`).
     """
     row = chargeable_token(token)
     if reference is not None:

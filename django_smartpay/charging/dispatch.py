@@ -3,6 +3,10 @@
 The tasks (:mod:`django_smartpay.tasks.charges`) import the engine; the engine reaches
 them only through their registered names on the current Celery app.  A project (or a
 test) that queues charges its own way replaces the publisher with :func:`use_publisher`.
+
+Celery is the ``celery`` extra.  Without it (and without a publisher), :func:`require_publisher`
+raises :class:`~django.core.exceptions.ImproperlyConfigured` naming the ``pip install`` to run;
+the services call it before they write anything, and so does every enqueue.
 """
 
 from __future__ import annotations
@@ -11,9 +15,19 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from typing import TYPE_CHECKING
 
-from celery import Signature, current_app
 from django.db import transaction
+
+from .. import extras
+
+try:
+    from celery import current_app
+except ImportError:  # the celery extra is not installed: require_publisher() says so
+    current_app = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from celery import Signature
 
 logger = logging.getLogger("django_smartpay.charging")
 
@@ -26,13 +40,25 @@ Publisher = Callable[[list[int]], object]
 _publisher: Publisher | None = None
 
 
+def require_publisher() -> None:
+    """Raise :class:`~django.core.exceptions.ImproperlyConfigured` if charges cannot be published.
+
+    They can when a publisher is set (:func:`use_publisher`) or Celery is installed.
+    """
+    if _publisher is None and current_app is None:
+        extras.require("celery", "Charging a token (django_smartpay.charging)")
+
+
 def enqueue_on_commit(charge_ids: Iterable[int], *, using: str | None = None) -> None:
     """Publish the charges once the current transaction (on ``using``) commits.
 
     One charge: a ``process_charge`` message.  Several (a batch of schedules): one
     ``dispatch_charges`` message, which a worker turns into one ``process_charge``
     message per charge, so the writer's commit does not wait for thousands of publishes.
+    Raises ``ImproperlyConfigured`` at once, inside the caller's transaction, when
+    nothing could publish them (:func:`require_publisher`).
     """
+    require_publisher()
     ids = [pk for pk in charge_ids if pk is not None]
     if ids:
         transaction.on_commit(partial(publish, ids), using=using)
@@ -50,6 +76,7 @@ def publish(charge_ids: list[int]) -> None:
 
 def enqueue_now(charge_ids: list[int]) -> None:
     """Publish one ``process_charge`` message per charge (through one producer)."""
+    require_publisher()
     if _publisher is not None:
         _publisher(list(charge_ids))
         return
@@ -111,5 +138,6 @@ __all__ = [
     "enqueue_now",
     "enqueue_on_commit",
     "publish",
+    "require_publisher",
     "use_publisher",
 ]

@@ -1,8 +1,11 @@
 """A testing kit for projects that use django_smartpay.
 
+The kit needs the ``testing`` extra (``factory-boy``, ``pytest``, ``pytest-django``):
+without it, importing :mod:`django_smartpay.testing` or any module in it raises
+:class:`~django.core.exceptions.ImproperlyConfigured` naming the ``pip install`` to run.
+
 - :mod:`django_smartpay.testing.factories`: factory-boy factories for every model,
-  with consistent relations and ``data`` that matches the columns (needs the
-  ``testing`` extra, or ``factory-boy`` installed).
+  with consistent relations and ``data`` that matches the columns.
 - :mod:`django_smartpay.testing.pytest_plugin`: pytest fixtures — an in-process
   Smartpay simulator wired to the ``SMARTPAY`` settings, webhook signing, and
   delivery of signed webhooks to your webhook view.  Opt in from your root
@@ -16,3 +19,7 @@
 
 Nothing here is imported by the rest of the package.
 """
+
+from django_smartpay import extras
+
+extras.require("testing", "django_smartpay.testing")

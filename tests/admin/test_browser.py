@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from django_smartpay.models import Payment, PaymentStatus, Refund, Token, TokenStatus
+from tests.browser import chromium_executable
 
 from .conftest import Shop, who
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = chromium_executable()  # $SMARTPAY_CHROMIUM or /usr/bin/chromium
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-results" / "admin"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -26,6 +26,7 @@ import requests
 
 from django_smartpay.simulator.delivery import Sender
 from django_smartpay.simulator.server import RunningServer
+from tests.browser import chromium_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = ROOT / "example_project" / "manage.py"
@@ -33,7 +34,7 @@ START_TIMEOUT = 60.0
 WEBHOOK_TIMEOUT = 30.0
 #: What ``manage.py demo`` prints once the shop's socket is bound (``demo.SERVING``).
 READY_LINE = "Demo shop serving at "
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = chromium_executable()  # $SMARTPAY_CHROMIUM or /usr/bin/chromium
 #: Where the browser tests' screenshots go: ``$SMARTPAY_SCREENSHOTS`` when set.
 SCREENSHOTS = Path(os.environ.get("SMARTPAY_SCREENSHOTS") or ROOT / "test-results" / "example")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

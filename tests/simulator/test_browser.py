@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 import requests
 
+from tests.browser import chromium_executable
+
 from .conftest import ADDRESS, REPO_ROOT, SECRET_KEY, ServerProcess
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = chromium_executable()  # $SMARTPAY_CHROMIUM or /usr/bin/chromium
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 KEY = {"Authorization": f"Basic {SECRET_KEY}"}  # the key the server process registers
 MERCHANT = "Matcha Club 抹茶倶楽部"

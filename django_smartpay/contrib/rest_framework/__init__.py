@@ -1,7 +1,9 @@
 """Django REST framework endpoints for the signed-in user's Smartpay objects.
 
-Install with the ``drf`` extra (``djangorestframework`` and ``drf-spectacular``)
-and include the URLs::
+Install with the ``drf`` extra (``djangorestframework`` and ``drf-spectacular``;
+without REST framework, importing this package raises
+:class:`~django.core.exceptions.ImproperlyConfigured` naming the ``pip install`` to run;
+without drf-spectacular, everything but ``schema/`` works) and include the URLs::
 
     path("api/smartpay/", include("django_smartpay.contrib.rest_framework.urls"))
 
@@ -35,3 +37,8 @@ To change what a user may do (a fixed plan price instead of the amount in the
 request, other permissions), subclass the view sets in :mod:`.views` and route
 your subclasses with your own router.
 """
+
+from django_smartpay import extras
+
+# drf-spectacular only adds the schema endpoint (.schema): the rest works without it.
+extras.require("drf", "django_smartpay.contrib.rest_framework", modules=("rest_framework",))

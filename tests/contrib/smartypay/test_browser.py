@@ -10,8 +10,9 @@ import pytest
 
 from django_smartpay.contrib.smartypay import services
 from django_smartpay.contrib.smartypay.models import SmartyPayment
+from tests.browser import chromium_executable
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = chromium_executable()  # $SMARTPAY_CHROMIUM or /usr/bin/chromium
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-results" / "smartypay"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
