@@ -1,0 +1,129 @@
+"""Every Python block of the documentation runs here, against the in-process simulator.
+
+The blocks of one page run in order in one namespace (a page may build on its earlier
+blocks), with the database (real commits, so signals and charges run as in production),
+Celery eager and ``SMARTPAY`` pointing at the testing kit's simulator.  A block that
+defines ``test_*`` functions is a test a merchant can copy: each of them is called with
+its arguments taken from the pytest fixtures of the same names.  Blocks marked
+``.. skip-snippet: <why>`` (settings fragments) are compiled only.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.docs.snippets import ROOT, Snippet, parse, pages, snippets_of
+
+PAGES = pages()
+
+
+def run_page(snippets: list[Snippet], fixture: Any) -> dict[str, Any]:
+    """Run a page's blocks in order; ``fixture(name)`` gives the value of a pytest fixture."""
+    namespace: dict[str, Any] = {"__name__": "docs_snippets"}
+    for snippet in snippets:
+        code = snippet.compiled()
+        if not snippet.runnable:
+            continue
+        before = set(namespace)
+        exec(code, namespace)  # noqa: S102 - the documentation's own examples
+        for name in sorted(set(namespace) - before):
+            test = namespace[name]
+            if name.startswith("test_") and inspect.isfunction(test):
+                test(**{arg: fixture(arg) for arg in inspect.signature(test).parameters})
+    return namespace
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(page.relative_to(ROOT)) for page in PAGES])
+@pytest.mark.django_db(transaction=True)
+def test_every_snippet_runs(page: Path, request, smartpay_simulator, eager_celery):
+    snippets = snippets_of(page)
+    run_page(snippets, request.getfixturevalue)
+
+
+def test_the_docs_have_runnable_snippets():
+    found = [snippet for page in PAGES for snippet in snippets_of(page)]
+    runnable = [snippet for snippet in found if snippet.runnable]
+    assert len(runnable) >= 20, [snippet.name for snippet in found]
+    assert len(runnable) > len(found) - len(runnable)
+
+
+# --- the harness itself ------------------------------------------------------------------------
+
+PAGE = """\
+Title
+=====
+
+.. code-block:: python
+
+    answer = 6 * 7
+
+Some text.
+
+.. skip-snippet: settings fragment
+
+.. code-block:: python
+   :caption: settings.py
+
+    SMARTPAY = {"SECRET_KEY": undefined_name}
+
+* A list item:
+
+  .. code-block:: python
+
+      assert answer == 42
+
+      def test_uses_a_fixture(greeting):
+          assert greeting == "hello"
+
+.. code-block:: sh
+
+    echo not python
+"""
+
+
+def test_parse_finds_python_blocks_with_their_lines_and_marks():
+    found = parse(PAGE, Path("page.rst"))
+    assert [(s.line, s.skip_reason) for s in found] == [(6, None), (14, "settings fragment"), (20, None)]
+    assert found[1].code == 'SMARTPAY = {"SECRET_KEY": undefined_name}\n'
+    assert found[2].code.startswith("assert answer == 42\n\ndef test_uses_a_fixture(greeting):\n")
+
+
+def test_run_page_runs_blocks_in_order_and_calls_their_tests_with_fixtures():
+    asked = []
+
+    def fixture(name):
+        asked.append(name)
+        return "hello"
+
+    namespace = run_page(parse(PAGE, Path("page.rst")), fixture)
+    assert namespace["answer"] == 42 and "SMARTPAY" not in namespace
+    assert asked == ["greeting"]
+
+
+def test_a_broken_snippet_fails_with_its_line():
+    page = PAGE.replace("6 * 7", "6 * 7 + undefined_name")
+    with pytest.raises(NameError) as failure:
+        run_page(parse(page, Path("page.rst")), lambda name: "hello")
+    assert failure.traceback[-1].lineno + 1 == 6  # pytest counts from 0
+
+
+def test_a_failing_documented_test_fails():
+    page = PAGE.replace('greeting == "hello"', 'greeting == "bye"')
+    with pytest.raises(AssertionError):
+        run_page(parse(page, Path("page.rst")), lambda name: "hello")
+
+
+def test_a_fragment_that_does_not_compile_fails():
+    page = PAGE.replace('{"SECRET_KEY": undefined_name}', '{"SECRET_KEY": }')
+    with pytest.raises(SyntaxError) as failure:
+        run_page(parse(page, Path("page.rst")), lambda name: "hello")
+    assert failure.value.lineno == 14
+
+
+def test_a_skip_mark_must_give_a_reason():
+    with pytest.raises(ValueError, match="must say why"):
+        parse(PAGE.replace("skip-snippet: settings fragment", "skip-snippet:"), Path("page.rst"))
