@@ -87,7 +87,7 @@ Some text.
 
 def test_parse_finds_python_blocks_with_their_lines_and_marks():
     found = parse(PAGE, Path("page.rst"))
-    assert [(s.line, s.skip_reason) for s in found] == [(6, None), (14, "settings fragment"), (20, None)]
+    assert [(s.line, s.skip_reason) for s in found] == [(6, None), (15, "settings fragment"), (21, None)]
     assert found[1].code == 'SMARTPAY = {"SECRET_KEY": undefined_name}\n'
     assert found[2].code.startswith("assert answer == 42\n\ndef test_uses_a_fixture(greeting):\n")
 
@@ -121,7 +121,7 @@ def test_a_fragment_that_does_not_compile_fails():
     page = PAGE.replace('{"SECRET_KEY": undefined_name}', '{"SECRET_KEY": }')
     with pytest.raises(SyntaxError) as failure:
         run_page(parse(page, Path("page.rst")), lambda name: "hello")
-    assert failure.value.lineno == 14
+    assert failure.value.lineno == 15
 
 
 def test_a_skip_mark_must_give_a_reason():
