@@ -43,7 +43,7 @@ write_openapi_schema(Path(__file__).with_name("_generated") / "openapi.json")
 
 project = "django-smartpay"
 author = "django-smartpay contributors"
-copyright = "django-smartpay contributors"  # noqa: A001 - Sphinx's name
+copyright = "django-smartpay contributors"
 release = django_smartpay.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -71,7 +71,10 @@ autodoc_default_options = {"members": True}
 # simulator's or the admin's?): Sphinx links the first; missing targets are still errors.
 suppress_warnings = ["ref.python"]
 nitpick_ignore_regex = [
-    (r"py:.*", r"(django|requests|celery|kombu|rest_framework|drf_spectacular|factory|pytest|_pytest)(\..*)?"),
+    (
+        r"py:.*",
+        r"(django|requests|celery|kombu|rest_framework|drf_spectacular|factory|pytest|_pytest)(\..*)?",
+    ),
     (r"py:.*", r"(typing|collections|datetime|dt|decimal|ipaddress|re|threading|enum|pathlib|abc)\..*"),
     (r"py:mod", r"(fnmatch|json|hmac|secrets|zoneinfo)"),
     # Type aliases in the client's signatures (client.defaults.Timeout, client.transport.Sleep).

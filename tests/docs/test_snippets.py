@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.docs.snippets import ROOT, Snippet, parse, pages, snippets_of
+from tests.docs.snippets import ROOT, Snippet, pages, parse, snippets_of
 
 PAGES = pages()
 
@@ -29,7 +29,7 @@ def run_page(snippets: list[Snippet], fixture: Any) -> dict[str, Any]:
         if not snippet.runnable:
             continue
         before = set(namespace)
-        exec(code, namespace)  # noqa: S102 - the documentation's own examples
+        exec(code, namespace)
         for name in sorted(set(namespace) - before):
             test = namespace[name]
             if name.startswith("test_") and inspect.isfunction(test):
