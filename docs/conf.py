@@ -8,6 +8,7 @@ the admin and the REST framework views.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -137,11 +138,7 @@ def _existing(node, target: str) -> str | None:
             continue
         found = _lookup(candidate)
         if found is not None:
-            obj, holder = found
-            home = getattr(obj, "__module__", None)
-            if isinstance(home, str) and home.startswith("django_smartpay"):
-                return home
-            return holder
+            return _home(*found)
     # A name used in a docstring that is shown under a re-exporting package (``CLOCK_SKEW`` of
     # ``charging.create_schedule``, defined in ``charging.schedules``): the one module defining it.
     head = target.split(".")[0]
@@ -150,9 +147,20 @@ def _existing(node, target: str) -> str | None:
         for name, module in list(sys.modules.items())
         if name.startswith("django_smartpay") and head in vars(module)
     ]
-    if len(holders) == 1 and _lookup(f"{holders[0]}.{target}") is not None:
-        return holders[0]
-    return None
+    found = _lookup(f"{holders[0]}.{target}") if len(holders) == 1 else None
+    return _home(*found) if found is not None else None
+
+
+def _home(obj: object, holder: str) -> str | None:
+    """The package module that defines ``obj`` (found in module ``holder``); ``None`` for an
+    object of another library (``typing.Any`` imported by a module), which is not ours to link."""
+    if inspect.ismodule(obj):
+        home = obj.__name__
+    elif inspect.isclass(obj) or inspect.isroutine(obj):
+        home = getattr(obj, "__module__", "") or ""
+    else:  # a constant or another value: where it was found
+        home = holder
+    return home if home.split(".")[0] == "django_smartpay" else None
 
 
 def resolve_short_python_names(app, env, node, contnode):
