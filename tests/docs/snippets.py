@@ -10,6 +10,13 @@ unless an rst comment right before it marks it as a fragment::
         SMARTPAY = {"SECRET_KEY": "sk_test_…"}
 
 A fragment is only compiled (a settings excerpt, a piece of a urls.py); the reason is required.
+
+A page about an optional part of the package names it in a comment of its own::
+
+    .. snippet-requires: django_smartpay.contrib.smartypay
+
+Its blocks run where that module exists (the complete package) and are only compiled where it
+does not (a branch without it); the test report says which.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ DOCS = ROOT / "docs"
 #: ``.. code-block:: python`` / ``.. code:: python`` / ``.. sourcecode:: python`` (python3 too).
 DIRECTIVE = re.compile(r"^(?P<indent> *)\.\. (?:code-block|code|sourcecode):: *(?P<language>\S+) *$")
 SKIP = re.compile(r"^ *\.\. skip-snippet: *(?P<reason>.*\S)? *$")
+REQUIRES = re.compile(r"^\.\. snippet-requires: *(?P<module>[\w.]+) *$", flags=re.MULTILINE)
 PYTHON = {"python", "python3", "py"}
 
 
@@ -106,3 +114,8 @@ def parse(text: str, path: Path) -> list[Snippet]:
 
 def snippets_of(path: Path) -> list[Snippet]:
     return parse(path.read_text(encoding="utf-8"), path)
+
+
+def requirements(path: Path) -> list[str]:
+    """The modules a page's blocks need (``.. snippet-requires: module``)."""
+    return REQUIRES.findall(path.read_text(encoding="utf-8"))
