@@ -58,6 +58,15 @@ def test_the_settings_reference_lists_every_key_and_check():
         assert f"``{check}``" in text, check
 
 
+def test_the_settings_reference_lists_every_client_default():
+    text = (DOCS / "settings.rst").read_text(encoding="utf-8")
+    source = (PACKAGE / "client" / "defaults.py").read_text(encoding="utf-8")
+    names = re.findall(r"^([A-Z][A-Z_]+): Final", source, flags=re.MULTILINE)
+    assert len(names) >= 10
+    for name in names:
+        assert f"``{name}``" in text, name
+
+
 def test_every_page_is_in_the_table_of_contents():
     index = (DOCS / "index.rst").read_text(encoding="utf-8")
     listed = set(re.findall(r"^   ([a-z-]+)$", index, flags=re.MULTILINE))

@@ -10,6 +10,8 @@ its arguments taken from the pytest fixtures of the same names.  Blocks marked
 
 from __future__ import annotations
 
+import ast
+import gc
 import importlib.util
 import inspect
 from pathlib import Path
@@ -22,25 +24,51 @@ from tests.docs.snippets import ROOT, Snippet, pages, parse, requirements, snipp
 PAGES = pages()
 
 
-def run_page(snippets: list[Snippet], fixture: Any) -> dict[str, Any]:
-    """Run a page's blocks in order; ``fixture(name)`` gives the value of a pytest fixture."""
+def documented_tests(snippets: list[Snippet]) -> list[str]:
+    """The names of the ``test_*`` functions the runnable blocks define, in order."""
+    names = []
+    for snippet in snippets:
+        if snippet.runnable:
+            tree = ast.parse(snippet.code)
+            names += [
+                node.name
+                for node in tree.body
+                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+            ]
+    return names
+
+
+def run_page(snippets: list[Snippet], fixture: Any, test: str | None = None) -> dict[str, Any]:
+    """Run a page's blocks in order, then call its documented test ``test`` (if given) with the
+    pytest fixtures its arguments name (``fixture(name)`` gives one)."""
     namespace: dict[str, Any] = {"__name__": "docs_snippets"}
     for snippet in snippets:
         code = snippet.compiled()
-        if not snippet.runnable:
-            continue
-        before = set(namespace)
-        exec(code, namespace)
-        for name in sorted(set(namespace) - before):
-            test = namespace[name]
-            if name.startswith("test_") and inspect.isfunction(test):
-                test(**{arg: fixture(arg) for arg in inspect.signature(test).parameters})
+        if snippet.runnable:
+            exec(code, namespace)
+    if test is not None:
+        function = namespace[test]
+        assert inspect.isfunction(function), test
+        function(**{arg: fixture(arg) for arg in inspect.signature(function).parameters})
     return namespace
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[str(page.relative_to(ROOT)) for page in PAGES])
+def _cases() -> list[Any]:
+    """One case per page (its top-level code), and one per test a page documents, each with a
+    fresh database and fresh fixtures, as pytest would run it in a merchant's project."""
+    cases = []
+    for page in PAGES:
+        name = str(page.relative_to(ROOT))
+        cases.append(pytest.param(page, None, id=name))
+        cases += [
+            pytest.param(page, test, id=f"{name}::{test}") for test in documented_tests(snippets_of(page))
+        ]
+    return cases
+
+
+@pytest.mark.parametrize(("page", "test"), _cases())
 @pytest.mark.django_db(transaction=True)
-def test_every_snippet_runs(page: Path, request, smartpay_simulator, eager_celery):
+def test_every_snippet_runs(page: Path, test: str | None, request, smartpay_simulator, eager_celery):
     snippets = snippets_of(page)
     missing = [name for name in requirements(page) if importlib.util.find_spec(name) is None]
     if missing:
@@ -49,7 +77,12 @@ def test_every_snippet_runs(page: Path, request, smartpay_simulator, eager_celer
             snippet.compiled()
         print(f"{page.name}: {len(snippets)} block(s) compiled only, {', '.join(missing)} is not here")
         return
-    run_page(snippets, request.getfixturevalue)
+    try:
+        run_page(snippets, request.getfixturevalue, test)
+    finally:
+        # A page's receivers are weakly connected (some with a dispatch_uid) and its namespace is a
+        # reference cycle: collect it now, so the next run of the page connects its own receivers.
+        gc.collect()
 
 
 def test_the_docs_have_runnable_snippets():
@@ -107,8 +140,12 @@ def test_run_page_runs_blocks_in_order_and_calls_their_tests_with_fixtures():
         asked.append(name)
         return "hello"
 
-    namespace = run_page(parse(PAGE, Path("page.rst")), fixture)
+    snippets = parse(PAGE, Path("page.rst"))
+    assert documented_tests(snippets) == ["test_uses_a_fixture"]
+    namespace = run_page(snippets, fixture)
     assert namespace["answer"] == 42 and "SMARTPAY" not in namespace
+    assert asked == []
+    run_page(snippets, fixture, "test_uses_a_fixture")
     assert asked == ["greeting"]
 
 
@@ -121,8 +158,9 @@ def test_a_broken_snippet_fails_with_its_line():
 
 def test_a_failing_documented_test_fails():
     page = PAGE.replace('greeting == "hello"', 'greeting == "bye"')
+    run_page(parse(page, Path("page.rst")), lambda name: "hello")  # defined, not called
     with pytest.raises(AssertionError):
-        run_page(parse(page, Path("page.rst")), lambda name: "hello")
+        run_page(parse(page, Path("page.rst")), lambda name: "hello", "test_uses_a_fixture")
 
 
 def test_a_fragment_that_does_not_compile_fails():
