@@ -234,7 +234,7 @@ def resolve_short_python_names(app, env, node, contnode):
         found = [
             name
             for name, entry in domain.objects.items()
-            if (name == candidate or name.endswith("." + candidate)) and not entry.aliased
+            if (name == candidate or name.endswith("." + candidate)) and not getattr(entry, "aliased", False)
         ]
         if len(found) == 1:
             entry = domain.objects[found[0]]
