@@ -79,3 +79,9 @@ def test_the_readme_keeps_the_test_command_ci_runs():
     readme = (ROOT / "README.rst").read_text(encoding="utf-8")
     assert re.search(r"^ +python3 -m venv .+ -m pytest$", readme, flags=re.MULTILINE)
     assert re.search(r"^ +python3 -m venv .+ example_project/manage\.py demo$", readme, flags=re.MULTILINE)
+
+
+def test_the_example_page_shows_the_readme_demo_command():
+    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+    demo = re.search(r"^ +(python3 -m venv .+ example_project/manage\.py demo)$", readme, flags=re.MULTILINE)
+    assert demo and demo.group(1) in (DOCS / "example.rst").read_text(encoding="utf-8")
