@@ -1,4 +1,4 @@
-"""Tests a merchant writes with the testing kit (README.rst, "The testing kit", shows this file).
+"""Tests a merchant writes with the testing kit (docs/testing.rst, "A merchant's tests", shows this file).
 
 The project's root ``conftest.py`` opts in to the fixtures::
 
