@@ -18,15 +18,15 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Final
+from datetime import datetime
+from typing import Any, Final, Protocol
 
 from django_smartpay.simulator.app import READ_TIMEOUT_KEY, Pause
+from django_smartpay.simulator.faults import Faults
 from django_smartpay.simulator.response import Response
 
 from .rules import ApiError, invalid
-
-if TYPE_CHECKING:
-    from .simulator import SmartyPaySimulator
+from .state import State
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 CONTROL: Final = "/_smartypay/"
@@ -68,8 +68,27 @@ def credentials(header: str) -> tuple[str, str] | None:
     return (api_key, secret) if colon else None
 
 
+class Host(Protocol):
+    """What of :class:`~.simulator.SmartyPaySimulator` the application uses."""
+
+    state: State
+    faults: Faults
+    requests: list[tuple[str, str, int]]
+
+    def now(self) -> datetime: ...
+    def advance(self, seconds: float) -> None: ...
+    def payments(self) -> list[dict[str, Any]]: ...
+    def set_status(
+        self, payment_id: str, status: str, *, error_code: str | None = None
+    ) -> dict[str, Any]: ...
+    def inject_error(
+        self, code: str, *, count: int = 1, method: str = "POST", path: str = "/v1/payments"
+    ) -> None: ...
+    def reset(self) -> None: ...
+
+
 class Application:
-    def __init__(self, sim: SmartyPaySimulator) -> None:
+    def __init__(self, sim: Host) -> None:
         self.sim = sim
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
