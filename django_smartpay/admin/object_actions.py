@@ -69,11 +69,22 @@ def spec_of(function: Any) -> ActionSpec | None:
     return spec if isinstance(spec, ActionSpec) else None
 
 
+def offered_spec(entry: Any) -> ActionSpec | None:
+    """The spec of one entry of ``ModelAdmin.get_actions()``.
+
+    Django 6.1 made the entries ``Action`` objects (indexing them is deprecated); Django 5.2
+    and 6.0 give ``(function, name, description)`` tuples.
+    """
+    if not entry:
+        return None
+    return spec_of(entry.func if hasattr(entry, "func") else entry[0])
+
+
 def offered_specs(model_admin: admin.ModelAdmin, request: HttpRequest) -> list[ActionSpec]:
     """The confirmed actions the changelist offers this user (Django's permission filtering)."""
     specs = []
     for entry in (model_admin.get_actions(request) or {}).values():
-        spec = spec_of(entry[0]) if entry else None
+        spec = offered_spec(entry)
         if spec is not None:
             specs.append(spec)
     return specs
@@ -108,7 +119,7 @@ class ObjectActionsMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         offered = model_admin.get_actions(request)
-        spec = spec_of(offered[action][0]) if action in offered else None
+        spec = offered_spec(offered.get(action))
         if spec is None:
             raise PermissionDenied
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
